@@ -1,0 +1,82 @@
+# ferroapi — `make help` lists the targets. The README's two commands are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .stamps
+RUST_SOURCES := $(shell find rust -name '*.rs') Cargo.toml Cargo.lock
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(STAMPS)/venv: pyproject.toml
+	@mkdir -p $(STAMPS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "maturin>=1.9,<2"
+	@touch $@
+
+$(STAMPS)/develop: $(STAMPS)/venv $(RUST_SOURCES)
+	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin develop -q --release -E test,lint
+	@touch $@
+
+.PHONY: setup
+setup: $(STAMPS)/develop ## create .venv, install dependencies, build the extension (release)
+
+.PHONY: run
+run: setup ## serve examples/app.py on 127.0.0.1:8000
+	$(VENV)/bin/uvicorn examples.app:app --host $(HOST) --port $(PORT)
+
+.PHONY: test
+test: setup lint test-rust test-python ## set up, lint, run every test (Rust core + Python)
+
+.PHONY: test-rust
+test-rust: ## cargo tests of the pure Rust core (property tests bounded)
+	cargo test --quiet
+
+.PHONY: test-python
+test-python: setup ## pytest (excludes the slow marker)
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: setup ## cargo fmt, clippy -D warnings, ruff, mypy --strict, stubtest of the native module
+	cargo fmt --check
+	cargo clippy --quiet --all-targets -- -D warnings
+	cargo clippy --quiet --features python -- -D warnings
+	$(VENV)/bin/ruff check python tests benches examples
+	$(VENV)/bin/ruff format --check python tests benches examples
+	$(VENV)/bin/mypy
+	$(PY) -m mypy.stubtest ferroapi._ferroapi
+
+.PHONY: fmt
+fmt: setup ## format Rust and Python
+	cargo fmt
+	$(VENV)/bin/ruff format python tests benches examples
+	$(VENV)/bin/ruff check --fix python tests benches examples
+
+.PHONY: fuzz
+fuzz: setup ## long property runs: router vs oracle, decoder vs json.loads
+	FERRO_PROPTEST_CASES=1000000 PROPTEST_CASES=1000000 cargo test --release --quiet
+	FERRO_FUZZ=1 $(PY) -m pytest -m slow tests/native
+
+.PHONY: bench
+bench: setup ## micro and app benchmarks: ferroapi vs the Python/FastAPI equivalent, ratios in one run
+	$(PY) benches/run.py
+
+.PHONY: wheel
+wheel: $(STAMPS)/venv ## build a release wheel into dist/
+	$(VENV)/bin/maturin build --release --out dist
+
+.PHONY: conformance
+conformance: setup ## run FastAPI 0.165.0's own test suite against ferroapi (imports aliased)
+	$(PY) scripts/conformance.py $(CONFORMANCE_ARGS)
+
+.PHONY: clean
+clean: ## remove build products and the virtualenv
+	rm -rf $(VENV) $(STAMPS) target dist .conformance

@@ -1,0 +1,74 @@
+"""Type stubs for the native module `ferroapi._ferroapi` (checked by mypy.stubtest in `make lint`)."""
+
+import json
+from collections.abc import Collection, Sequence
+from typing import Any, Final
+
+__version__: Final[str]
+
+# ---- route table -------------------------------------------------------------------------------
+# Route kinds in a spec.
+ROUTE_HTTP: Final[int]  # path template + methods (None: any method); matches http scopes only
+ROUTE_WEBSOCKET: Final[int]  # path template; matches websocket scopes only
+ROUTE_MOUNT: Final[int]  # starlette Mount: `path` + "/{path:path}"; matches http and websocket scopes
+
+# Scope types passed to resolve().
+SCOPE_HTTP: Final[int]
+SCOPE_WEBSOCKET: Final[int]
+
+# resolve() outcome codes.
+FOUND: Final[int]  # (FOUND, index, params): the lowest-index FULL match
+METHOD_NOT_ALLOWED: Final[int]  # (METHOD_NOT_ALLOWED, index, params): the lowest-index PARTIAL match
+REDIRECT: Final[int]  # (REDIRECT, index, toggled_path): redirect_slashes found a match for the other form
+NOT_FOUND: Final[int]  # (NOT_FOUND, -1, None)
+
+class Router:
+    """A frozen route table compiled once from plain specs.
+
+    A spec is `(index, path_template, kind, methods)`; `index` is the route's position in the Python
+    route list and is what `resolve` returns. Semantics are starlette's ordered scan.
+    """
+
+    def __init__(
+        self,
+        specs: Sequence[tuple[int, str, int, Collection[str] | None]],
+        redirect_slashes: bool = True,
+    ) -> None: ...
+    def resolve(self, scope_type: int, method: str, path: str) -> tuple[int, int, Any]: ...
+    def matches_any(self, scope_type: int, path: str) -> bool:
+        """True when any route matches `path` FULL or PARTIAL (the redirect_slashes probe)."""
+    def __len__(self) -> int: ...
+
+# ---- JSON body decoding ------------------------------------------------------------------------
+class JSONDecodeError(json.JSONDecodeError):
+    """Raised with the same (msg, doc, pos) that json.loads gives for the same document."""
+
+class JSONDepthError(ValueError):
+    """The document nests arrays/objects deeper than max_depth."""
+
+DEFAULT_MAX_DEPTH: Final[int]
+
+def decode_json(data: bytes | bytearray | memoryview, /, max_depth: int = ...) -> Any:
+    """bytes (UTF-8) -> Python objects, accepting exactly what json.loads accepts.
+
+    Raises JSONDecodeError (json.loads' message and character position), UnicodeDecodeError for
+    invalid UTF-8, JSONDepthError past max_depth.
+    """
+
+# ---- Server-Sent Events ------------------------------------------------------------------------
+KEEPALIVE_COMMENT: Final[bytes]
+
+def format_sse_event(
+    *,
+    data_str: str | None = None,
+    event: str | None = None,
+    id: str | None = None,
+    retry: int | None = None,
+    comment: str | None = None,
+) -> bytes: ...
+def format_sse_data_batch(data_strs: Sequence[str], /) -> bytes:
+    """Several data-only events framed into one buffer (a batch of ready items, one send)."""
+
+# ---- JSON Lines --------------------------------------------------------------------------------
+def join_json_lines(items: Sequence[bytes], /) -> bytes:
+    """Each already-serialized item followed by b"\\n", in one buffer."""
