@@ -1,0 +1,1 @@
+"""OpenAPI document models, generator and interactive documentation pages."""

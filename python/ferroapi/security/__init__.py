@@ -1,0 +1,1 @@
+"""Security scheme dependencies: API keys, HTTP auth, OAuth2 and OpenID Connect."""
