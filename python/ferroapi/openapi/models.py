@@ -21,9 +21,9 @@ except ImportError:  # pragma: no cover - depends on the optional email-validato
     EmailStr = Annotated[str, WithJsonSchema({"type": "string", "format": "email"})]  # type: ignore[misc,assignment]
 
 
+# Base of every object that allows specification extensions (no docstring: it would become the
+# schema's description).
 class BaseModelWithConfig(BaseModel):
-    """Base of every object that allows specification extensions."""
-
     model_config = ConfigDict(extra="allow")
 
 
