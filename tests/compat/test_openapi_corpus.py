@@ -52,7 +52,7 @@ def corpus_params(fw: SimpleNamespace) -> Any:
         q: str | None = None,
         x_token: Annotated[str | None, r.Header()] = None,
         c: Annotated[str | None, r.Cookie()] = None,
-        many: Annotated[list[str], r.Query(alias="m", description="many", deprecated=True)] = [],
+        many: Annotated[list[str], r.Query(alias="m", description="many", deprecated=True)] = [],  # noqa: B006
     ) -> Item: ...
 
     @app.get("/grouped")
