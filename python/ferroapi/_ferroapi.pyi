@@ -65,7 +65,13 @@ def format_sse_event(
     id: str | None = None,
     retry: int | None = None,
     comment: str | None = None,
-) -> bytes: ...
+) -> bytes:
+    """One SSE frame in FastAPI's field order, `\n` line ends, ending with a blank line.
+
+    Raises ValueError for CR/LF in `event` or `id`, NUL in `id`, or `retry` outside 0..2**64-1
+    (such values would let a field inject events); `retry=True` frames as 1, as FastAPI's model does.
+    """
+
 def format_sse_data_batch(data_strs: Sequence[str], /) -> bytes:
     """Several data-only events framed into one buffer (a batch of ready items, one send)."""
 
