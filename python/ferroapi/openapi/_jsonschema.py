@@ -7,7 +7,6 @@ named once, and split into `Model-Input` / `Model-Output` only when its two sche
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import is_dataclass
@@ -81,10 +80,20 @@ def schema_field(field: Any) -> SchemaField:
     cached = getattr(field, "_ferroapi_schema_field", None)
     if isinstance(cached, SchemaField):
         return cached
+    kept = _WRAPPERS.get(id(field))
+    if kept is not None and kept[0] is field:
+        return kept[1]
     wrapped = SchemaField(field.field_info, field.name, getattr(field, "mode", "validation"), source=field)
-    with contextlib.suppress(AttributeError, TypeError):  # slotted or frozen: recompute next time
+    try:
         field._ferroapi_schema_field = wrapped
+    except (AttributeError, TypeError):
+        # No room for the attribute: keep the wrapper here, so that one field always maps to one
+        # wrapper (the generated schemas are keyed by the wrapper's identity).
+        _WRAPPERS[id(field)] = (field, wrapped)
     return wrapped
+
+
+_WRAPPERS: dict[int, tuple[Any, SchemaField]] = {}
 
 
 def model_fields(model: type[BaseModel]) -> list[SchemaField]:
