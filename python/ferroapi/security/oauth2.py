@@ -2,13 +2,13 @@
 
 from typing import Annotated, Any
 
-from ferroapi.param_functions import Form
 from starlette.requests import HTTPConnection
 from starlette.status import HTTP_401_UNAUTHORIZED
 
 from ferroapi.exceptions import HTTPException
 from ferroapi.openapi.models import OAuth2 as OAuth2Model
 from ferroapi.openapi.models import OAuthFlows as OAuthFlowsModel
+from ferroapi.param_functions import Form
 from ferroapi.security.base import SecurityBase
 from ferroapi.security.utils import get_authorization_scheme_param
 
