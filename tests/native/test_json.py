@@ -37,7 +37,7 @@ def same_value(a: Any, b: Any) -> bool:
             return math.isnan(b)
         return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
     if isinstance(a, list):
-        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
         return list(a) == list(b) and all(same_value(a[k], b[k]) for k in a)
     return bool(a == b)
@@ -67,7 +67,16 @@ def assert_like_json_loads(doc: bytes) -> None:
 # ---- strategies over JSON text --------------------------------------------------------------------
 
 WS = st.text(alphabet=" \t\n\r", max_size=2)
-SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "/": "\\/", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+SHORT_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "/": "\\/",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
 
 
 @st.composite
@@ -86,7 +95,7 @@ def json_string(draw: st.DrawFn) -> str:
     out = []
     for ch in chars:
         how = draw(st.integers(0, 3))
-        if ch in ('"', "\\") or ord(ch) < 0x20 or 0xD800 <= ord(ch) <= 0xDFFF and how == 0:
+        if ch in ('"', "\\") or ord(ch) < 0x20 or (0xD800 <= ord(ch) <= 0xDFFF and how == 0):
             how = max(how, 1)
         if how == 0:
             out.append(ch)  # raw (a raw surrogate is written with surrogatepass below)
@@ -102,7 +111,9 @@ def json_string(draw: st.DrawFn) -> str:
 
 NUMBER = st.one_of(
     st.integers(-(10**30), 10**30).map(str),
-    st.sampled_from(["0", "-0", "-0.0", "0.0", "1e400", "-1e400", "1e-400", "9223372036854775808", "-9223372036854775809"]),
+    st.sampled_from(
+        ["0", "-0", "-0.0", "0.0", "1e400", "-1e400", "1e-400", "9223372036854775808", "-9223372036854775809"]
+    ),
     st.from_regex(r"-?(0|[1-9][0-9]{0,20})(\.[0-9]{1,20})?([eE][+-]?[0-9]{1,3})?", fullmatch=True),
     st.floats(allow_nan=False, allow_infinity=False).map(repr),
 )
@@ -118,7 +129,7 @@ def containers(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     def array(items: list[tuple[str, str, str]]) -> str:
         return "[" + ",".join(a + v + b for a, v, b in items) + "]"
 
-    def obj(members: list[tuple[str, str, str, str]]) -> str:
+    def obj(members: list[tuple[str, str, str, str, str]]) -> str:
         return "{" + ",".join(a + k + b + ":" + v + c for a, k, b, v, c in members) + "}"
 
     return st.one_of(
@@ -130,7 +141,21 @@ def containers(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 VALUE = st.recursive(SCALAR, containers, max_leaves=25)
 DOCUMENT = st.tuples(WS, VALUE, WS).map(lambda t: "".join(t).encode("utf-8", "surrogatepass"))
 
-GARBAGE = [b'"', b"\\", b",", b":", b"[", b"]", b"{", b"}", b"\x00", b"\x1f", b"\xff", b"\xc3", b"\xed\xa0\x80"]
+GARBAGE = [
+    b'"',
+    b"\\",
+    b",",
+    b":",
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b"\x00",
+    b"\x1f",
+    b"\xff",
+    b"\xc3",
+    b"\xed\xa0\x80",
+]
 GARBAGE += [b"u", b"\\u", b"\\ud800", b"e", b"-", b".", b"0", b"1", b"n", b"N", b" ", b"\n", b"\xef\xbb\xbf"]
 
 
@@ -176,11 +201,44 @@ def test_fuzz_against_json_loads(doc: bytes) -> None:
 # ---- explicit cases -------------------------------------------------------------------------------
 
 ERROR_CASES = [
-    b"", b" ", b"[", b"[1,", b"[1,]", b"[1 2]", b"{", b'{"a"', b'{"a":', b'{"a":1,', b'{"a":1,}', b'{"a" 1}',
-    b'{"a":1 "b":2}', b"{1:2}", b'"abc', b'"ab\x01"', b'"a\\x"', b'"a\\', b'"\\u12"', b'"\\u0041', b'"\\uZZZZ"',
-    b'"\\ud800\\u12"', b'"\\ud800\\udc0"', b'"\\ud800\\udc00', b"1.", b"01", b"-", b"-a", b"nul", b"nullx",
-    b"NaNx", b"1e", b"1e+", b"1 2", b"[1]\n\n  x", b"[1]\x00", b'{"\xc3\xa9": [1, \n "\xe2\x82\xac" x]}',
-]  # fmt: skip
+    b"",
+    b" ",
+    b"[",
+    b"[1,",
+    b"[1,]",
+    b"[1 2]",
+    b"{",
+    b'{"a"',
+    b'{"a":',
+    b'{"a":1,',
+    b'{"a":1,}',
+    b'{"a" 1}',
+    b'{"a":1 "b":2}',
+    b"{1:2}",
+    b'"abc',
+    b'"ab\x01"',
+    b'"a\\x"',
+    b'"a\\',
+    b'"\\u12"',
+    b'"\\u0041',
+    b'"\\uZZZZ"',
+    b'"\\ud800\\u12"',
+    b'"\\ud800\\udc0"',
+    b'"\\ud800\\udc00',
+    b"1.",
+    b"01",
+    b"-",
+    b"-a",
+    b"nul",
+    b"nullx",
+    b"NaNx",
+    b"1e",
+    b"1e+",
+    b"1 2",
+    b"[1]\n\n  x",
+    b"[1]\x00",
+    b'{"\xc3\xa9": [1, \n "\xe2\x82\xac" x]}',
+]
 
 
 @pytest.mark.parametrize("doc", ERROR_CASES)
@@ -193,12 +251,33 @@ def test_error_messages_and_positions(doc: bytes) -> None:
 
 
 VALID_CASES = [
-    b'{"a": 1, "b": 2, "a": 3}', b"123456789012345678901234567890", b"-123456789012345678901", b"-0", b"-0.0",
-    b"1e400", b"-1e400", b"1.5E-3", b"NaN", b"Infinity", b"-Infinity", b'"\\ud83d\\ude00"', b'"\\ud83d"',
-    b'"\\udc00\\ud800"', b'"\\ud83d\xed\xb8\x80"', b'"\xed\xa0\x80"', b'"\\ud800\\u0041"', b"9223372036854775807",
-    b"-9223372036854775808", b"9223372036854775808", b" \t\n\r[ ] ", b'{"": {"": []}}', b'"\\/\\b\\f\\n\\r\\t"',
-    b'"\x7f"', b"\xef\xbb\xbf[1]", b"[1.0, 2, \"x\", null, true, false, {}, []]",
-]  # fmt: skip
+    b'{"a": 1, "b": 2, "a": 3}',
+    b"123456789012345678901234567890",
+    b"-123456789012345678901",
+    b"-0",
+    b"-0.0",
+    b"1e400",
+    b"-1e400",
+    b"1.5E-3",
+    b"NaN",
+    b"Infinity",
+    b"-Infinity",
+    b'"\\ud83d\\ude00"',
+    b'"\\ud83d"',
+    b'"\\udc00\\ud800"',
+    b'"\\ud83d\xed\xb8\x80"',
+    b'"\xed\xa0\x80"',
+    b'"\\ud800\\u0041"',
+    b"9223372036854775807",
+    b"-9223372036854775808",
+    b"9223372036854775808",
+    b" \t\n\r[ ] ",
+    b'{"": {"": []}}',
+    b'"\\/\\b\\f\\n\\r\\t"',
+    b'"\x7f"',
+    b"\xef\xbb\xbf[1]",
+    b'[1.0, 2, "x", null, true, false, {}, []]',
+]
 
 
 @pytest.mark.parametrize("doc", VALID_CASES)
@@ -217,11 +296,19 @@ def test_big_ints_are_exact_and_digit_limit_matches() -> None:
 
 
 INVALID_UTF8 = [
-    b'"\xc0\x80"', b'"\xe0\x80\x80"', b'"\xf0\x80\x80\x80"',  # overlong
-    b'"\xe2\x82"', b'"\xf0\x9f\x98"', b'"\xe2\x82', b"\xff", b'"\x80"', b'"\xf4\x90\x80\x80"',  # truncated, stray
-    b'"\xed\xa0"', b'{"a": 1} \xed',  # a truncated surrogate; trailing garbage after a valid value
+    b'"\xc0\x80"',
+    b'"\xe0\x80\x80"',
+    b'"\xf0\x80\x80\x80"',  # overlong
+    b'"\xe2\x82"',
+    b'"\xf0\x9f\x98"',
+    b'"\xe2\x82',  # truncated
+    b"\xff",
+    b'"\x80"',
+    b'"\xf4\x90\x80\x80"',  # stray bytes, above U+10FFFF
+    b'"\xed\xa0"',
+    b'{"a": 1} \xed',  # a truncated surrogate; trailing garbage after a valid value
     b"\xef\xbb\xbf\xff[1]",  # invalid after a BOM
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("doc", INVALID_UTF8)
@@ -238,7 +325,7 @@ def test_encoded_surrogates_are_accepted_as_json_loads_does() -> None:
 
 
 @pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
-@pytest.mark.parametrize("text", ['{"a": [1, "\u20ac", "\\ud800"]}', '[1, 2 x]', '{"a" 1}', '"\ud83d\ude00"'])
+@pytest.mark.parametrize("text", ['{"a": [1, "\u20ac", "\\ud800"]}', "[1, 2 x]", '{"a" 1}', '"\ud83d\ude00"'])
 def test_utf16_and_utf32_are_decoded_like_json_loads(codec: str, text: str) -> None:
     assert_like_json_loads(text.encode(codec, "surrogatepass"))
 
