@@ -8,6 +8,7 @@
 
 use super::errors::{ErrorKind, SyntaxError};
 use super::parser::Parser;
+use super::utf8::Text;
 use super::{Builder, Error};
 
 #[inline]
@@ -62,11 +63,18 @@ impl<B: Builder> Parser<'_, B> {
             }
         }
         self.pos = i;
-        let text = bytes.get(start..i).unwrap_or_default();
+        // The number is ASCII: slice the validated text (no re-validation) where there is one.
+        let text = match self.text {
+            Text::Utf8(text) => text.get(start..i),
+            Text::WithSurrogates => bytes
+                .get(start..i)
+                .and_then(|b| std::str::from_utf8(b).ok()),
+        }
+        .unwrap_or_default();
         let built = if is_float {
-            let value = std::str::from_utf8(text)
+            let value = text
+                .parse::<f64>()
                 .ok()
-                .and_then(|s| s.parse::<f64>().ok())
                 .ok_or_else(|| SyntaxError::new(ErrorKind::ExpectingValue, start))?;
             self.builder.float(value)
         } else if int_end - digits_start <= 18 {
@@ -77,11 +85,9 @@ impl<B: Builder> Parser<'_, B> {
             self.builder
                 .int(if negative { -magnitude } else { magnitude })
         } else {
-            // ASCII by construction, so this never fails.
-            let s = std::str::from_utf8(text).unwrap_or_default();
-            match s.parse::<i64>() {
+            match text.parse::<i64>() {
                 Ok(v) => self.builder.int(v),
-                Err(_) => self.builder.big_int(s),
+                Err(_) => self.builder.big_int(text),
             }
         };
         built.map_err(Error::Builder)
