@@ -1,0 +1,171 @@
+"""Predicates on type annotations: how a parameter's annotation decides where its value comes from.
+
+They answer the questions dependency analysis asks once per parameter (is it a scalar, a sequence of
+scalars, an upload, bytes?) and are importable under FastAPI's `fastapi._compat.shared` names.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import is_dataclass
+from typing import Annotated, Any, TypeGuard, TypeVar, Union, get_args, get_origin
+
+from pydantic import BaseModel
+from pydantic.version import VERSION as PYDANTIC_VERSION
+from starlette.datastructures import UploadFile
+
+__all__ = [
+    "PYDANTIC_VERSION_MINOR_TUPLE",
+    "field_annotation_is_complex",
+    "field_annotation_is_scalar",
+    "field_annotation_is_scalar_sequence",
+    "field_annotation_is_sequence",
+    "is_bytes_or_nonable_bytes_annotation",
+    "is_bytes_sequence_annotation",
+    "is_union",
+    "is_uploadfile_or_nonable_uploadfile_annotation",
+    "is_uploadfile_sequence_annotation",
+    "lenient_issubclass",
+    "sequence_annotation_to_type",
+    "sequence_types",
+    "value_is_sequence",
+]
+
+_T = TypeVar("_T")
+
+PYDANTIC_VERSION_MINOR_TUPLE: tuple[int, ...] = tuple(int(part) for part in PYDANTIC_VERSION.split(".")[:2])
+
+# Which concrete container a sequence annotation is rebuilt into (e.g. after reading uploaded bytes).
+sequence_annotation_to_type: dict[Any, type[Any]] = {
+    Sequence: list,
+    list: list,
+    tuple: tuple,
+    set: set,
+    frozenset: frozenset,
+    deque: deque,
+}
+sequence_types: tuple[type[Any], ...] = tuple(sequence_annotation_to_type)
+
+# Parametrized generics: `issubclass` raises TypeError on them, and they are never subclasses.
+_GENERIC_ALIASES: tuple[type[Any], ...] = (
+    typing._GenericAlias,  # type: ignore[attr-defined]
+    types.GenericAlias,
+    types.UnionType,
+)
+
+
+def lenient_issubclass(cls: Any, class_or_tuple: type[_T] | tuple[type[_T], ...]) -> TypeGuard[type[_T]]:
+    """`issubclass` that answers False for non-classes instead of raising."""
+    try:
+        return isinstance(cls, type) and issubclass(cls, class_or_tuple)
+    except TypeError:
+        if isinstance(cls, _GENERIC_ALIASES):
+            return False
+        raise
+
+
+def is_union(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    return origin is Union or origin is types.UnionType
+
+
+def _strip_annotated(annotation: Any) -> Any:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _is_plain_sequence(annotation: Any) -> bool:
+    # str and bytes are sequences for Python, but a query value, not a list of them.
+    if lenient_issubclass(annotation, (str, bytes)):
+        return False
+    return lenient_issubclass(annotation, sequence_types)
+
+
+def field_annotation_is_sequence(annotation: Any) -> bool:
+    annotation = _strip_annotated(annotation)
+    if is_union(annotation):
+        return any(field_annotation_is_sequence(arg) for arg in get_args(annotation))
+    return _is_plain_sequence(annotation) or _is_plain_sequence(get_origin(annotation))
+
+
+def value_is_sequence(value: Any) -> bool:
+    return isinstance(value, sequence_types) and not isinstance(value, (str, bytes))
+
+
+def _is_complex_class(annotation: Any) -> bool:
+    return (
+        lenient_issubclass(annotation, (BaseModel, Mapping, UploadFile))
+        or _is_plain_sequence(annotation)
+        or is_dataclass(annotation)
+    )
+
+
+def field_annotation_is_complex(annotation: Any) -> bool:
+    """Models, mappings, sequences, dataclasses, uploads: values that cannot come from one string."""
+    annotation = _strip_annotated(annotation)
+    if is_union(annotation):
+        return any(field_annotation_is_complex(arg) for arg in get_args(annotation))
+    origin = get_origin(annotation)
+    return (
+        _is_complex_class(annotation)
+        or _is_complex_class(origin)
+        or hasattr(origin, "__pydantic_core_schema__")
+        or hasattr(origin, "__get_pydantic_core_schema__")
+    )
+
+
+def field_annotation_is_scalar(annotation: Any) -> bool:
+    # Ellipsis shows up as the second argument of `tuple[int, ...]`.
+    return annotation is Ellipsis or not field_annotation_is_complex(annotation)
+
+
+def field_annotation_is_scalar_sequence(annotation: Any) -> bool:
+    """`list[int]`, `set[str] | None`: a repeated query/header value."""
+    annotation = _strip_annotated(annotation)
+    if is_union(annotation):
+        found = False
+        for arg in get_args(annotation):
+            if field_annotation_is_scalar_sequence(arg):
+                found = True
+            elif not field_annotation_is_scalar(arg):
+                return False
+        return found
+    return field_annotation_is_sequence(annotation) and all(
+        field_annotation_is_scalar(arg) for arg in get_args(annotation)
+    )
+
+
+def _any_union_arg(annotation: Any, predicate: typing.Callable[[Any], bool]) -> bool:
+    return is_union(annotation) and any(predicate(arg) for arg in get_args(annotation))
+
+
+def is_bytes_or_nonable_bytes_annotation(annotation: Any) -> bool:
+    if lenient_issubclass(annotation, bytes):
+        return True
+    return _any_union_arg(annotation, lambda arg: lenient_issubclass(arg, bytes))
+
+
+def is_uploadfile_or_nonable_uploadfile_annotation(annotation: Any) -> bool:
+    if lenient_issubclass(annotation, UploadFile):
+        return True
+    return _any_union_arg(annotation, lambda arg: lenient_issubclass(arg, UploadFile))
+
+
+def is_bytes_sequence_annotation(annotation: Any) -> bool:
+    if is_union(annotation):
+        return any(is_bytes_sequence_annotation(arg) for arg in get_args(annotation))
+    return field_annotation_is_sequence(annotation) and all(
+        is_bytes_or_nonable_bytes_annotation(arg) for arg in get_args(annotation)
+    )
+
+
+def is_uploadfile_sequence_annotation(annotation: Any) -> bool:
+    if is_union(annotation):
+        return any(is_uploadfile_sequence_annotation(arg) for arg in get_args(annotation))
+    return field_annotation_is_sequence(annotation) and all(
+        is_uploadfile_or_nonable_uploadfile_annotation(arg) for arg in get_args(annotation)
+    )

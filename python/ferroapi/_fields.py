@@ -1,0 +1,277 @@
+"""`ModelField`: one declared value (a parameter, a body, a response) and its compiled validator.
+
+The pydantic `TypeAdapter` is built once, when the route is registered; a request only calls its
+validator. Adapters of identical declarations (`q: int = 0` in fifty routes) are shared.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable
+from typing import Annotated, Any, Literal, cast
+
+from pydantic import ConfigDict, Field, PydanticSchemaGenerationError, TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic.main import IncEx
+from pydantic.warnings import UnsupportedFieldAttributeWarning
+from pydantic_core import PydanticUndefined
+
+from ferroapi._compat.shared import field_annotation_is_sequence, lenient_issubclass
+from ferroapi.exceptions import FerroAPIError, PydanticV1NotSupportedError
+
+__all__ = ["ModelField", "create_model_field", "missing_field_error", "prefix_errors"]
+
+Mode = Literal["validation", "serialization"]
+
+# FieldInfo attributes that a TypeAdapter built from `Annotated[type, Field(...)]` carries over.
+_ADAPTER_ATTRIBUTES = (
+    "default", "default_factory", "alias", "alias_priority", "validation_alias", "serialization_alias",
+    "title", "field_title_generator", "description", "examples", "exclude", "exclude_if",
+    "discriminator", "deprecated", "json_schema_extra", "frozen", "validate_default", "repr", "init",
+    "init_var", "kw_only",
+)  # fmt: skip
+
+# Annotated subscripted with a runtime tuple (not a type expression mypy could check).
+_ANNOTATED: Any = Annotated
+_ADAPTERS: dict[Hashable, TypeAdapter[Any]] = {}
+_ADAPTER_CACHE_LIMIT = 4096
+
+
+def missing_field_error(loc: tuple[int | str, ...]) -> dict[str, Any]:
+    """The error of a required value that was not sent, as FastAPI reports it (`input` is None)."""
+    return {"type": "missing", "loc": loc, "msg": "Field required", "input": None}
+
+
+def prefix_errors(errors: list[Any], loc: tuple[int | str, ...]) -> list[dict[str, Any]]:
+    # `{**err, "loc": ...}` keeps the key order pydantic produced (type, loc, msg, input, ctx).
+    return [{**error, "loc": loc + error["loc"]} for error in errors]
+
+
+def _field_attributes(field_info: FieldInfo) -> dict[str, Any]:
+    attributes: dict[str, Any] = {}
+    for name in _ADAPTER_ATTRIBUTES:
+        value = getattr(field_info, name, PydanticUndefined)
+        if value is not PydanticUndefined:
+            attributes[name] = value
+    return attributes
+
+
+def _adapter_key(field_info: FieldInfo, attributes: dict[str, Any], config: Any) -> Hashable | None:
+    """A key for sharing adapters, or None when a part of the declaration is not hashable."""
+    if config is not None:
+        return None
+    # The value's type is part of the key: 0, 0.0 and False are equal and hash alike.
+    items = tuple((name, type(value), value) for name, value in attributes.items())
+    key = (field_info.annotation, tuple(field_info.metadata), items)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _build_adapter(field_info: FieldInfo, config: ConfigDict | None) -> TypeAdapter[Any]:
+    attributes = _field_attributes(field_info)
+    key = _adapter_key(field_info, attributes, config)
+    if key is not None and (cached := _ADAPTERS.get(key)) is not None:
+        return cached
+    # Field-only options (alias, default) mean nothing to a bare TypeAdapter and pydantic warns about
+    # them; they are carried for the JSON Schema, which reads them from the core schema metadata.
+    annotated = _ANNOTATED[tuple([field_info.annotation, *field_info.metadata, Field(**attributes)])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnsupportedFieldAttributeWarning)
+        adapter: TypeAdapter[Any] = TypeAdapter(cast(Any, annotated), config=config)
+    if key is not None and len(_ADAPTERS) < _ADAPTER_CACHE_LIMIT:
+        _ADAPTERS[key] = adapter
+    return adapter
+
+
+class ModelField:
+    """A named, declared value with its validator and serializer built once."""
+
+    __slots__ = (
+        "__weakref__",
+        "_ferroapi_schema_field",
+        "_type_adapter",
+        "_validate",
+        "config",
+        "field_info",
+        "is_sequence",
+        "mode",
+        "name",
+    )
+
+    def __init__(
+        self,
+        field_info: FieldInfo,
+        name: str,
+        mode: Mode = "validation",
+        config: ConfigDict | None = None,
+    ) -> None:
+        self.field_info = field_info
+        self.name = name
+        self.mode: Mode = mode
+        self.config = config
+        self._type_adapter = _build_adapter(field_info, config)
+        # The bound method of the compiled validator: skips TypeAdapter's per-call bookkeeping.
+        self._validate = self._type_adapter.validator.validate_python
+        self.is_sequence = field_annotation_is_sequence(field_info.annotation)
+
+    # --- declaration ------------------------------------------------------------------------------
+    @property
+    def alias(self) -> str:
+        alias = self.field_info.alias
+        return alias if alias is not None else self.name
+
+    @property
+    def validation_alias(self) -> str | None:
+        alias = self.field_info.validation_alias
+        return alias if isinstance(alias, str) and alias else None
+
+    @property
+    def serialization_alias(self) -> str | None:
+        return self.field_info.serialization_alias or None
+
+    @property
+    def annotation(self) -> Any:
+        return self.field_info.annotation
+
+    @property
+    def type_(self) -> Any:
+        return self.field_info.annotation
+
+    @property
+    def required(self) -> bool:
+        return self.field_info.is_required()
+
+    @property
+    def default(self) -> Any:
+        return self.get_default()
+
+    @property
+    def type_adapter(self) -> TypeAdapter[Any]:
+        return self._type_adapter
+
+    @property
+    def core_schema(self) -> Any:
+        return self._type_adapter.core_schema
+
+    def get_default(self) -> Any:
+        if self.field_info.is_required():
+            return PydanticUndefined
+        return self.field_info.get_default(call_default_factory=True)
+
+    # --- validation -------------------------------------------------------------------------------
+    def validate(
+        self, value: Any, values: dict[str, Any] | None = None, *, loc: tuple[int | str, ...] = ()
+    ) -> tuple[Any, list[dict[str, Any]]]:
+        """Validate a Python value; errors come back with `loc` prefixed, never raised."""
+        try:
+            return self._validate(value, from_attributes=True), []
+        except ValidationError as exc:
+            return None, prefix_errors(exc.errors(include_url=False), loc)
+
+    def validate_json(
+        self, data: bytes | str, *, loc: tuple[int | str, ...] = ()
+    ) -> tuple[Any, list[dict[str, Any]]]:
+        """Parse and validate raw JSON in one pass."""
+        try:
+            return self._type_adapter.validator.validate_json(data), []
+        except ValidationError as exc:
+            return None, prefix_errors(exc.errors(include_url=False), loc)
+
+    # --- serialization ----------------------------------------------------------------------------
+    def serialize(
+        self,
+        value: Any,
+        *,
+        mode: Literal["json", "python"] = "json",
+        include: IncEx | None = None,
+        exclude: IncEx | None = None,
+        by_alias: bool = True,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+    ) -> Any:
+        return self._type_adapter.dump_python(
+            value,
+            mode=mode,
+            include=include,
+            exclude=exclude,
+            by_alias=by_alias,
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
+        )
+
+    def serialize_json(
+        self,
+        value: Any,
+        *,
+        include: IncEx | None = None,
+        exclude: IncEx | None = None,
+        by_alias: bool = True,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+    ) -> bytes:
+        return self._type_adapter.dump_json(
+            value,
+            include=include,
+            exclude=exclude,
+            by_alias=by_alias,
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
+        )
+
+    # Each field is its own identity (OpenAPI maps field -> schema).
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __repr__(self) -> str:
+        return (
+            f"ModelField(name={self.name!r}, annotation={self.field_info.annotation!r}, mode={self.mode!r})"
+        )
+
+
+def _is_pydantic_v1_model(annotation: Any) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from pydantic import v1
+    except ImportError:  # pragma: no cover
+        return False
+    return lenient_issubclass(annotation, v1.BaseModel)
+
+
+def create_model_field(
+    name: str,
+    type_: Any,
+    *,
+    mode: Mode = "validation",
+    field_info: FieldInfo | None = None,
+    alias: str | None = None,
+    default: Any = PydanticUndefined,
+    config: ConfigDict | None = None,
+) -> ModelField:
+    """A `ModelField` for `type_`; a type pydantic cannot handle is a FerroAPIError naming it."""
+    if _is_pydantic_v1_model(type_):
+        raise PydanticV1NotSupportedError(
+            "pydantic.v1 models are no longer supported by FastAPI."
+            f" Please update the response model {type_!r}."
+        )
+    field_info = field_info or FieldInfo(annotation=type_, default=default, alias=alias)
+    try:
+        return ModelField(field_info, name, mode, config)
+    except PydanticSchemaGenerationError:
+        raise FerroAPIError(
+            "Invalid args for response field! Hint: check that "
+            f"{type_} is a valid Pydantic field type. If you are using a return type annotation that is "
+            "not a valid Pydantic field (e.g. Union[Response, dict, None]) you can disable generating "
+            "the response model from the type annotation with the path operation decorator parameter "
+            "response_model=None. Read more: https://fastapi.tiangolo.com/tutorial/response-model/"
+        ) from None

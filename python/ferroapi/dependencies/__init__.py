@@ -1,0 +1,1 @@
+"""Dependency injection: analysis once per route (`analyze`), solving once per request (`solve`)."""

@@ -1,0 +1,220 @@
+"""Validating body parameters from an already decoded body (JSON value or FormData).
+
+One body parameter that is not embedded receives the whole body; several (or `embed=True`) each
+read their key of a JSON object. Form fields are read from FormData: repeated keys as lists, empty
+strings and empty file inputs as absent, `bytes` files read without moving the file position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, get_args
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+from starlette.datastructures import FormData, UploadFile
+
+from ferroapi import params
+from ferroapi._compat.shared import (
+    is_bytes_or_nonable_bytes_annotation,
+    is_bytes_sequence_annotation,
+    lenient_issubclass,
+    sequence_annotation_to_type,
+    sequence_types,
+)
+from ferroapi._fields import ModelField, missing_field_error
+from ferroapi.dependencies.extract import FieldReader, _extras, lookup, param_aliases
+from ferroapi.dependencies.fieldinfo import is_json_field, model_fields, model_type
+
+__all__ = ["BodyReader", "form_model", "should_embed_body_fields"]
+
+Undefined: Any = PydanticUndefined
+
+
+def form_model(field: ModelField) -> type[BaseModel] | None:
+    """The model of `data: Annotated[Model, Form()]` (its fields are the form's fields), else None."""
+    info = field.field_info
+    if not isinstance(info, params.Form) or info.embed or is_json_field(field):
+        return None
+    return model_type(info.annotation)
+
+
+def should_embed_body_fields(fields: list[ModelField]) -> bool:
+    """Whether body values are read as keys of the body (True) or the body is the one value."""
+    if not fields:
+        return False
+    # The same parameter declared by several dependencies is still one body value.
+    if len({field.name for field in fields}) > 1:
+        return True
+    first = fields[0]
+    first_model = form_model(first)
+    if first_model is not None and any(
+        form_model(f) is None or f.field_info.annotation is not first.field_info.annotation
+        for f in fields[1:]
+    ):
+        return True
+    if getattr(first.field_info, "embed", None):
+        return True
+    # A lone form field that is not a model is still one key of the form.
+    return (
+        isinstance(first.field_info, params.Form)
+        and not lenient_issubclass(first.field_info.annotation, BaseModel)
+        and first_model is None
+    )
+
+
+class _FormKeys:
+    """How one field is found in FormData."""
+
+    __slots__ = ("aliases", "as_list", "field", "is_sequence", "read_bytes", "read_bytes_list")
+
+    def __init__(self, field: ModelField) -> None:
+        self.field = field
+        self.aliases = [alias for alias, _ in param_aliases(field)]
+        self.is_sequence = field.is_sequence
+        self.as_list = field.is_sequence and not is_json_field(field)
+        annotation = field.field_info.annotation
+        is_file = isinstance(field.field_info, params.File)
+        self.read_bytes = is_file and is_bytes_or_nonable_bytes_annotation(annotation)
+        self.read_bytes_list = is_file and is_bytes_sequence_annotation(annotation)
+
+
+class _BodyField(FieldReader):
+    __slots__ = ("aliases", "form", "form_model", "loc", "optional_form_model")
+
+    def __init__(self, field: ModelField) -> None:
+        super().__init__(field)
+        self.aliases = [alias for alias, _ in param_aliases(field)]
+        self.loc: tuple[str, ...] = ("body", self.aliases[0])
+        self.form_model = form_model(field)
+        self.optional_form_model = type(None) in get_args(field.field_info.annotation)
+        self.form = _FormKeys(field) if self.form_model is None else None
+
+
+class BodyReader:
+    """The body parameters of one dependant."""
+
+    __slots__ = ("fields", "form_fields", "model_keys", "single")
+
+    def __init__(self, fields: list[ModelField]) -> None:
+        self.fields = [_BodyField(field) for field in fields]
+        # One parameter receiving the whole body, unless the route embeds (decided per request).
+        self.single = (
+            len(fields) == 1 and not should_embed_body_fields(fields) and form_model(fields[0]) is None
+        )
+        self.form_fields = [f.form for f in self.fields if f.form is not None]
+        self.model_keys = {
+            id(f): [_FormKeys(mf) for mf in model_fields(f.form_model)]
+            for f in self.fields
+            if f.form_model is not None
+        }
+
+    def read_json(self, body: Any, embed: bool, values: dict[str, Any], errors: list[Any]) -> bool:
+        start = len(errors)
+        if self.single and not embed:
+            first = self.fields[0]
+            values[first.name] = first.finish(body, ("body",), errors)
+            return len(errors) == start
+        for field in self.fields:
+            value, loc = Undefined, field.loc
+            if body is not Undefined and not isinstance(body, bytes):
+                try:
+                    for alias in field.aliases:
+                        value = body.get(alias, Undefined)
+                        if value is not Undefined:
+                            loc = ("body", alias)
+                            break
+                except AttributeError:
+                    # Embedded values need a JSON object: a list, a scalar or null has none of them.
+                    errors.append(missing_field_error(loc))
+                    continue
+            self._finish(field, value, loc, values, errors)
+        return len(errors) == start
+
+    async def read_form(self, form: FormData, embed: bool, values: dict[str, Any], errors: list[Any]) -> bool:
+        start = len(errors)
+        extracted: dict[str, Any] = {}
+        chosen: dict[str, tuple[str, Any]] = {}
+        if self.form_fields:
+            async for key, item, keys in _read_form(self.form_fields, form):
+                extracted[key] = item
+                if keys is not None:
+                    chosen[keys.field.name] = (key, item)
+        if self.single and not embed:
+            first = self.fields[0]
+            values[first.name] = first.finish(extracted, ("body",), errors)
+            return len(errors) == start
+        for field in self.fields:
+            if field.form_model is not None:
+                value = await self._form_model_value(field, form)
+                loc: tuple[str, ...] = ("body",)
+            else:
+                alias, found = chosen.get(field.name, (field.aliases[0], Undefined))
+                value, loc = found, ("body", alias)
+            self._finish(field, value, loc, values, errors)
+        return len(errors) == start
+
+    @staticmethod
+    def _finish(
+        field: _BodyField, value: Any, loc: tuple[str, ...], values: dict[str, Any], errors: list[Any]
+    ) -> None:
+        before = len(errors)
+        result = field.finish(value, loc, errors)
+        if len(errors) == before:
+            values[field.name] = result
+
+    async def _form_model_value(self, field: _BodyField, form: FormData) -> Any:
+        keys = self.model_keys[id(field)]
+        if field.optional_form_model and not _form_model_supplied(field, keys, form):
+            return Undefined
+        return {alias: value async for alias, value, _ in _read_form(keys, form)}
+
+
+def _form_model_supplied(field: _BodyField, keys: list[_FormKeys], form: FormData) -> bool:
+    # Checked on the raw keys, before empty values count as absent.
+    names = {alias for k in keys for alias in k.aliases}
+    assert field.form_model is not None
+    strict_extra = field.form_model.model_config.get("extra") in ("allow", "forbid")
+    return bool(names.intersection(form) or (strict_extra and form))
+
+
+def _form_items(fields: list[_FormKeys], form: FormData) -> Iterator[tuple[str, Any, _FormKeys | None]]:
+    claimed: set[str] = set()
+    for keys in fields:
+        for alias in keys.aliases:
+            claimed.add(alias)
+            value = lookup(form, alias, as_list=keys.as_list, is_sequence=keys.is_sequence, is_form=True)
+            if value is not Undefined:
+                yield alias, value, keys
+                break  # later aliases stay available to other fields or as extras
+    for key, value in _extras(form, claimed):
+        yield key, value, None
+
+
+async def _read_form(fields: list[_FormKeys], form: FormData) -> Any:
+    """Form items with `bytes` files read into bytes (an async generator)."""
+    for alias, value, keys in _form_items(fields, form):
+        if keys is not None and keys.read_bytes and isinstance(value, UploadFile):
+            value = await _read_upload(value)
+        elif keys is not None and keys.read_bytes_list and isinstance(value, sequence_types):
+            read = [await _read_upload(item) if isinstance(item, UploadFile) else item for item in value]
+            value = _rebuild_sequence(keys.field, read)
+        yield alias, value, keys
+
+
+async def _read_upload(file: UploadFile) -> bytes:
+    # Another parameter may read the same upload: leave the position where it was.
+    position = file.file.tell()
+    try:
+        return await file.read()
+    finally:
+        await file.seek(position)
+
+
+def _rebuild_sequence(field: ModelField, items: list[Any]) -> Any:
+    annotation = field.field_info.annotation
+    for arg in (annotation, *get_args(annotation)):
+        origin = getattr(arg, "__origin__", None) or arg
+        if origin in sequence_annotation_to_type:
+            return sequence_annotation_to_type[origin](items)
+    return items

@@ -1,0 +1,119 @@
+"""`app.dependency_overrides`: a dict that counts its mutations, and the per-route plan cache keyed
+by that count, so overriding never re-analyses anything per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from ferroapi.dependencies.models import Dependant
+from ferroapi.dependencies.plan import SolvePlan, compile_plan
+
+__all__ = ["OverridesDict", "analyse_override", "plan_for"]
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+Call = Callable[..., Any]
+
+
+class OverridesDict(dict[Call, Call]):
+    """A dict with a `version` bumped on every mutation (so caches keyed on it stay correct)."""
+
+    version: int
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.version = 0
+
+    def _bump(self) -> None:
+        self.version += 1
+
+    def __setitem__(self, key: Call, value: Call) -> None:
+        super().__setitem__(key, value)
+        self._bump()
+
+    def __delitem__(self, key: Call) -> None:
+        super().__delitem__(key)
+        self._bump()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._bump()
+
+    def pop(self, key: Call, *default: Any) -> Any:
+        try:
+            return super().pop(key, *default)
+        finally:
+            self._bump()
+
+    def popitem(self) -> tuple[Call, Call]:
+        try:
+            return super().popitem()
+        finally:
+            self._bump()
+
+    def clear(self) -> None:
+        super().clear()
+        self._bump()
+
+    def setdefault(self, key: Call, default: Call = None) -> Call:  # type: ignore[assignment]
+        try:
+            return super().setdefault(key, default)
+        finally:
+            self._bump()
+
+    def __ior__(self, other: Mapping[Call, Call] | Iterable[tuple[Call, Call]]) -> OverridesDict:  # type: ignore[override,misc]
+        super().__ior__(other)
+        self._bump()
+        return self
+
+    def copy(self) -> OverridesDict:
+        return OverridesDict(self)
+
+
+def analyse_override(original: Dependant, override: Call) -> Dependant:
+    """The dependant that runs `override` where `original` was declared.
+
+    Analysed once per place it replaces, then reused by every plan (and overrides version).
+    """
+    per_original = original.analysed_overrides
+    cached = per_original.get(id(override))
+    if cached is not None and cached[0] is override:
+        return cached[1]
+    from ferroapi.dependencies.analyze import get_dependant
+
+    dependant = get_dependant(
+        path=original.path or "",
+        call=override,
+        name=original.name,
+        parent_oauth_scopes=original.oauth_scopes,
+        scope=original.scope,
+        concurrency=original.concurrency,
+    )
+    per_original[id(override)] = (override, dependant)
+    return dependant
+
+
+def _version(overrides: Mapping[Call, Call]) -> Any:
+    if isinstance(overrides, OverridesDict):
+        return overrides.version
+    # A plain dict assigned by the app: its content is the version (small, and rarely used).
+    return tuple(overrides.items())
+
+
+def plan_for(dependant: Dependant, provider: Any) -> SolvePlan:
+    """The plan of `dependant` under `provider.dependency_overrides` (cached per overrides version)."""
+    overrides = getattr(provider, "dependency_overrides", None) if provider is not None else None
+    if not overrides:
+        plan = dependant.plan
+        if plan is None:
+            plan = dependant.plan = compile_plan(dependant)
+        return plan
+    version = _version(overrides)
+    cached = dependant.overrides_plan
+    if cached is not None and cached[0] is overrides and cached[1] == version:
+        return cached[2]
+    plan = compile_plan(dependant, overrides)
+    dependant.overrides_plan = (overrides, version, plan)
+    return plan

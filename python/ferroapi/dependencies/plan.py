@@ -1,0 +1,138 @@
+"""The per-route solving plan: the dependency graph flattened once into a list of steps.
+
+Steps are in post-order (every dependency before what depends on it, the endpoint last), which is
+the order FastAPI's recursive solver calls dependencies and reports errors in. Each step carries
+precomputed readers for its parameters and knows how to call its callable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+from ferroapi.dependencies.body import BodyReader
+from ferroapi.dependencies.extract import ModelReader, ParamReader, make_param_reader
+from ferroapi.dependencies.models import CacheKey, Dependant
+
+__all__ = ["ASYNC_CALL", "ASYNC_GEN", "ROOT", "SYNC_CALL", "SYNC_GEN", "SolvePlan", "Step", "compile_plan"]
+
+# How a step is called.
+ROOT, ASYNC_CALL, SYNC_CALL, ASYNC_GEN, SYNC_GEN = range(5)
+
+Reader = ParamReader | ModelReader
+
+
+class Step:
+    """One occurrence of a dependant in the graph (a dependency used twice is two steps)."""
+
+    __slots__ = (
+        "body",
+        "cache_key",
+        "call",
+        "children",
+        "concurrency",
+        "cookie",
+        "dependant",
+        "function_scope",
+        "header",
+        "injects",
+        "kind",
+        "may_hit",
+        "path",
+        "query",
+        "use_cache",
+    )
+
+    def __init__(self, dependant: Dependant, *, original: Dependant | None, is_root: bool) -> None:
+        # An overridden dependency runs the override, but keeps the cache identity and scope of
+        # the dependency it replaces (what FastAPI does).
+        declared = original or dependant
+        self.dependant = dependant
+        self.call: Callable[..., Any] = dependant.call  # type: ignore[assignment]
+        self.kind = ROOT if is_root else _kind(dependant)
+        if self.kind == ASYNC_GEN:
+            self.call = asynccontextmanager(self.call)
+        elif self.kind == SYNC_GEN:
+            self.call = contextmanager(self.call)
+        self.cache_key: CacheKey = declared.cache_key
+        self.use_cache = declared.use_cache
+        self.function_scope = declared.scope == "function"
+        self.concurrency = dependant.concurrency
+        self.children: list[tuple[int, str | None]] = []
+        self.may_hit = False
+        self.path: list[Reader] = [make_param_reader(f, "path") for f in dependant.path_params]
+        self.query: list[Reader] = [make_param_reader(f, "query") for f in dependant.query_params]
+        self.header: list[Reader] = [make_param_reader(f, "header") for f in dependant.header_params]
+        self.cookie: list[Reader] = [make_param_reader(f, "cookie") for f in dependant.cookie_params]
+        self.body = BodyReader(dependant.body_params) if dependant.body_params else None
+        self.injects = any(
+            name is not None
+            for name in (
+                dependant.request_param_name,
+                dependant.websocket_param_name,
+                dependant.http_connection_param_name,
+                dependant.response_param_name,
+                dependant.background_tasks_param_name,
+                dependant.security_scopes_param_name,
+            )
+        )
+
+
+def _kind(dependant: Dependant) -> int:
+    if dependant.is_async_gen:
+        return ASYNC_GEN
+    if dependant.is_gen:
+        return SYNC_GEN
+    return ASYNC_CALL if dependant.is_coroutine else SYNC_CALL
+
+
+class SolvePlan:
+    """Everything `solve_dependencies` needs, computed once per (route, overrides version)."""
+
+    __slots__ = ("has_async_gen", "steps")
+
+    def __init__(self, steps: list[Step]) -> None:
+        self.steps = steps
+        self.has_async_gen = any(step.kind == ASYNC_GEN for step in steps)
+
+
+Overrides = Mapping[Callable[..., Any], Callable[..., Any]]
+
+
+def compile_plan(root: Dependant, overrides: Overrides | None = None) -> SolvePlan:
+    """Flatten `root`'s graph, replacing overridden dependencies by their (analysed) overrides."""
+    steps: list[Step] = []
+    seen: set[CacheKey] = set()
+    # Iterative post-order walk: (dependant, original it replaces, name, parent step slot).
+    _walk(root, None, True, steps, overrides or {}, seen)
+    return SolvePlan(steps)
+
+
+def _walk(
+    dependant: Dependant,
+    original: Dependant | None,
+    is_root: bool,
+    steps: list[Step],
+    overrides: Overrides,
+    seen: set[CacheKey],
+) -> int:
+    children: list[tuple[int, str | None]] = []
+    for sub in dependant.dependencies:
+        effective, replaced = _resolve(sub, overrides)
+        children.append((_walk(effective, replaced, False, steps, overrides, seen), sub.name))
+    step = Step(dependant, original=original, is_root=is_root)
+    step.children = children
+    # Only a key met before can hit the per-request cache (a caller-given cache is checked anyway).
+    step.may_hit = step.cache_key in seen
+    seen.add(step.cache_key)
+    steps.append(step)
+    return len(steps) - 1
+
+
+def _resolve(sub: Dependant, overrides: Overrides) -> tuple[Dependant, Dependant | None]:
+    if not overrides or sub.call is None or sub.call not in overrides:
+        return sub, None
+    from ferroapi.dependencies.overrides import analyse_override
+
+    return analyse_override(sub, overrides[sub.call]), sub

@@ -1,0 +1,133 @@
+"""What analysis asks of a callable: its parameters with resolved annotations, and how to call it
+(coroutine? generator? async generator?). Asked once per callable, at route registration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from functools import lru_cache, partial
+from typing import Any, ForwardRef
+
+from pydantic._internal import _typing_extra
+
+__all__ = [
+    "get_typed_annotation",
+    "get_typed_return_annotation",
+    "get_typed_signature",
+    "is_async_gen_callable",
+    "is_coroutine_callable",
+    "is_gen_callable",
+    "unwrap_call",
+]
+
+
+def _without_partials(func: Any) -> Any:
+    while isinstance(func, partial):
+        func = func.func
+    return func
+
+
+def unwrap_call(call: Any) -> Any:
+    """The function behind partials and decorators that used `functools.wraps`."""
+    return inspect.unwrap(_without_partials(call))
+
+
+def _iscoroutinefunction(func: Any) -> bool:
+    if sys.version_info >= (3, 13):  # pragma: no cover
+        return inspect.iscoroutinefunction(func)
+    # Before 3.13 only asyncio's version honours the `_is_coroutine` marker (AsyncMock, old decorators).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return asyncio.iscoroutinefunction(func)
+
+
+def _candidates(call: Any) -> Iterator[Any]:
+    """The call itself, then (for instances of classes with `__call__`) the `__call__` method."""
+    yield _without_partials(call)
+    yield unwrap_call(call)
+    if inspect.isclass(unwrap_call(call)):
+        return  # calling a class builds an instance: never awaited, never a generator
+    for holder in (_without_partials(call), unwrap_call(call)):
+        dunder = getattr(holder, "__call__", None)  # noqa: B004  (the method itself, not callable())
+        if dunder is not None:
+            yield _without_partials(dunder)
+            yield unwrap_call(dunder)
+
+
+class _Identity:
+    """Hash a callable by identity: some callables are unhashable or compare equal to others."""
+
+    __slots__ = ("call",)
+
+    def __init__(self, call: Any) -> None:
+        self.call = call
+
+    def __hash__(self) -> int:
+        return id(self.call)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Identity) and other.call is self.call
+
+
+@lru_cache(maxsize=4096)
+def _kind(identity: _Identity) -> tuple[bool, bool, bool]:
+    found = list(_candidates(identity.call))
+    is_gen = any(inspect.isgeneratorfunction(c) for c in found)
+    is_async_gen = any(inspect.isasyncgenfunction(c) for c in found)
+    # A plain function object must itself be a routine; a `__call__` method only needs the flag.
+    is_coroutine = any(
+        _iscoroutinefunction(c) and (index >= 2 or inspect.isroutine(c)) for index, c in enumerate(found)
+    )
+    return is_coroutine, is_gen, is_async_gen
+
+
+def is_coroutine_callable(call: Callable[..., Any]) -> bool:
+    return _kind(_Identity(call))[0]
+
+
+def is_gen_callable(call: Callable[..., Any]) -> bool:
+    return _kind(_Identity(call))[1]
+
+
+def is_async_gen_callable(call: Callable[..., Any]) -> bool:
+    return _kind(_Identity(call))[2]
+
+
+def _signature(call: Callable[..., Any]) -> inspect.Signature:
+    try:
+        return inspect.signature(call, eval_str=True)
+    except NameError:
+        # A name only imported under `if TYPE_CHECKING:` (typically a return type): keep the
+        # strings, and resolve what can be resolved one annotation at a time below.
+        return inspect.signature(call)
+
+
+def get_typed_annotation(annotation: Any, globalns: dict[str, Any]) -> Any:
+    """Resolve a string annotation against the function's globals (left as a ForwardRef if unknown)."""
+    if isinstance(annotation, str):
+        annotation = _typing_extra.try_eval_type(ForwardRef(annotation), globalns, globalns)[0]
+        if annotation is type(None):
+            return None
+    return annotation
+
+
+def get_typed_signature(call: Callable[..., Any]) -> inspect.Signature:
+    signature = _signature(call)
+    globalns = getattr(inspect.unwrap(call), "__globals__", {})
+    return inspect.Signature(
+        [
+            param.replace(annotation=get_typed_annotation(param.annotation, globalns))
+            for param in signature.parameters.values()
+        ]
+    )
+
+
+def get_typed_return_annotation(call: Callable[..., Any]) -> Any:
+    annotation = _signature(call).return_annotation
+    if annotation is inspect.Signature.empty:
+        return None
+    return get_typed_annotation(annotation, getattr(inspect.unwrap(call), "__globals__", {}))

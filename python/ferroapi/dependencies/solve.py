@@ -1,0 +1,238 @@
+"""Solving a request's dependencies: walk the route's precomputed plan, call each dependency once
+(per cache key), enter yield dependencies on the request's exit stacks, and validate parameters.
+
+Errors do not stop the walk: like FastAPI, every parameter is validated and every dependency whose
+own inputs are valid is called, so one response lists all problems; a dependency is skipped only
+when something it needs failed.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from anyio import CancelScope
+from pydantic_core import PydanticUndefined
+from starlette.background import BackgroundTasks as StarletteBackgroundTasks
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from ferroapi._pipeline.lifecycle import Lifecycle
+from ferroapi.background import BackgroundTasks
+from ferroapi.concurrency import contextmanager_in_threadpool, limited, shielded_exit
+from ferroapi.dependencies.models import CacheKey, Dependant
+from ferroapi.dependencies.overrides import plan_for
+from ferroapi.dependencies.plan import ASYNC_CALL, ASYNC_GEN, ROOT, SYNC_CALL, SolvePlan, Step
+
+__all__ = ["SolvedDependency", "prepare", "solve_dependencies"]
+
+Undefined: Any = PydanticUndefined
+_FAILED: Any = object()  # the result of a step that could not be called
+
+
+class SolvedDependency:
+    """The endpoint's arguments, or the errors that prevent calling it.
+
+    `response` is the "sub-response" dependencies may set headers, cookies and a status code on;
+    it is created on first access, so `response_used` tells whether there is anything to merge.
+    """
+
+    __slots__ = ("_response", "background_tasks", "dependency_cache", "errors", "values")
+
+    def __init__(
+        self,
+        values: dict[str, Any],
+        errors: list[Any],
+        background_tasks: StarletteBackgroundTasks | None,
+        response: Response | None,
+        dependency_cache: dict[CacheKey, Any],
+    ) -> None:
+        self.values = values
+        self.errors = errors
+        self.background_tasks = background_tasks
+        self._response = response
+        self.dependency_cache = dependency_cache
+
+    @property
+    def response(self) -> Response:
+        if self._response is None:
+            self._response = new_sub_response()
+        return self._response
+
+    @property
+    def response_used(self) -> bool:
+        return self._response is not None
+
+
+def new_sub_response() -> Response:
+    response = Response()
+    del response.headers["content-length"]
+    response.status_code = None  # type: ignore[assignment]  # "not set": the route's code applies
+    return response
+
+
+class _RequestState:
+    """What the steps of one request share besides values: injected objects, cleanup scope."""
+
+    __slots__ = ("background_tasks", "cleanup_scope", "connection", "lifecycle", "response")
+
+    def __init__(
+        self,
+        connection: HTTPConnection,
+        lifecycle: Lifecycle,
+        background_tasks: StarletteBackgroundTasks | None,
+        response: Response | None,
+    ) -> None:
+        self.connection = connection
+        self.lifecycle = lifecycle
+        self.background_tasks = background_tasks
+        self.response = response
+        self.cleanup_scope: CancelScope | None = None
+
+
+def prepare(dependant: Dependant) -> SolvePlan:
+    """Compile the plan now (at registration) instead of on the first request."""
+    return plan_for(dependant, None)
+
+
+async def solve_dependencies(
+    *,
+    request: HTTPConnection,
+    dependant: Dependant,
+    lifecycle: Lifecycle,
+    body: Any = Undefined,
+    background_tasks: StarletteBackgroundTasks | None = None,
+    response: Response | None = None,
+    dependency_overrides_provider: Any = None,
+    dependency_cache: dict[CacheKey, Any] | None = None,
+    embed_body_fields: bool = False,
+) -> SolvedDependency:
+    """Solve `dependant` for `request`. `body` is the decoded body: a JSON value, FormData, raw bytes,
+    or Undefined when there was none (None is JSON `null`).
+    """
+    plan = plan_for(dependant, dependency_overrides_provider)
+    external_cache = dependency_cache is not None
+    cache: dict[CacheKey, Any] = dependency_cache if dependency_cache is not None else {}
+    state = _RequestState(request, lifecycle, background_tasks, response)
+    errors: list[Any] = []
+    steps = plan.steps
+    results: list[Any] = [None] * len(steps)
+    values: dict[str, Any] = {}
+    for index, step in enumerate(steps):
+        values = {}
+        ok = True
+        for child, name in step.children:
+            result = results[child]
+            if result is _FAILED:
+                ok = False
+            elif name is not None:
+                values[name] = result
+        if not _read_params(step, request, values, errors):
+            ok = False
+        if step.body is not None and not await _read_body(step, body, embed_body_fields, values, errors):
+            ok = False
+        if step.injects:
+            _inject(step, state, values)
+        if step.kind == ROOT:
+            break
+        if not ok:
+            results[index] = _FAILED
+            continue
+        key = step.cache_key
+        if step.use_cache and (step.may_hit or external_cache) and key in cache:
+            result = cache[key]
+        else:
+            result = await _call(step, values, state)
+        if key not in cache:
+            cache[key] = result
+        results[index] = result
+    return SolvedDependency(values, errors, state.background_tasks, state.response, cache)
+
+
+def _read_params(step: Step, request: HTTPConnection, values: dict[str, Any], errors: list[Any]) -> bool:
+    ok = True
+    if step.path:
+        source: Any = request.path_params
+        for reader in step.path:
+            ok = reader.read(source, values, errors) and ok
+    if step.query:
+        source = request.query_params
+        for reader in step.query:
+            ok = reader.read(source, values, errors) and ok
+    if step.header:
+        source = request.headers
+        for reader in step.header:
+            ok = reader.read(source, values, errors) and ok
+    if step.cookie:
+        source = request.cookies
+        for reader in step.cookie:
+            ok = reader.read(source, values, errors) and ok
+    return ok
+
+
+async def _read_body(step: Step, body: Any, embed: bool, values: dict[str, Any], errors: list[Any]) -> bool:
+    assert step.body is not None
+    if isinstance(body, FormData):
+        return await step.body.read_form(body, embed, values, errors)
+    return step.body.read_json(body, embed, values, errors)
+
+
+def _inject(step: Step, state: _RequestState, values: dict[str, Any]) -> None:
+    dependant = step.dependant
+    connection = state.connection
+    if dependant.http_connection_param_name:
+        values[dependant.http_connection_param_name] = connection
+    if dependant.request_param_name and isinstance(connection, Request):
+        values[dependant.request_param_name] = connection
+    elif dependant.websocket_param_name and isinstance(connection, WebSocket):
+        values[dependant.websocket_param_name] = connection
+    if dependant.background_tasks_param_name:
+        if state.background_tasks is None:
+            state.background_tasks = BackgroundTasks()
+        values[dependant.background_tasks_param_name] = state.background_tasks
+    if dependant.response_param_name:
+        if state.response is None:
+            state.response = new_sub_response()
+        values[dependant.response_param_name] = state.response
+    if dependant.security_scopes_param_name:
+        from ferroapi.security.oauth2 import SecurityScopes
+
+        values[dependant.security_scopes_param_name] = SecurityScopes(scopes=list(dependant.oauth_scopes))
+
+
+async def _call(step: Step, values: dict[str, Any], state: _RequestState) -> Any:
+    kind = step.kind
+    if kind >= ASYNC_GEN:
+        return await _enter(step, values, state)
+    if step.concurrency is not None:
+        async with step.concurrency.get_semaphore():
+            return await _call_plain(step, kind, values)
+    return await _call_plain(step, kind, values)
+
+
+async def _call_plain(step: Step, kind: int, values: dict[str, Any]) -> Any:
+    if kind == ASYNC_CALL:
+        return await step.call(**values)
+    assert kind == SYNC_CALL
+    return await run_in_threadpool(step.call, **values)
+
+
+async def _enter(step: Step, values: dict[str, Any], state: _RequestState) -> Any:
+    """Enter a yield dependency; its teardown runs when its stack closes."""
+    lifecycle = state.lifecycle
+    cm: AbstractAsyncContextManager[Any]
+    if step.kind == ASYNC_GEN:
+        if state.cleanup_scope is None:
+            # Entered before the first async yield dependency, so it encloses all of their own
+            # cancel scopes; shielded while each teardown runs.
+            state.cleanup_scope = lifecycle.request_stack.enter_context(CancelScope())
+        cm = shielded_exit(step.call(**values), state.cleanup_scope)
+    else:
+        cm = contextmanager_in_threadpool(step.call(**values))
+    if step.concurrency is not None:
+        cm = limited(cm, step.concurrency.get_semaphore())
+    stack = lifecycle.function_stack if step.function_scope else lifecycle.request_stack
+    return await stack.enter_async_context(cm)
