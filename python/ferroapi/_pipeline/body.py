@@ -1,0 +1,124 @@
+"""Reading the request body: size limit, content-type rules, JSON decoding (native), forms.
+
+Errors are FastAPI's: a JSON syntax error is a 422 `json_invalid` with the character position and the
+`json.loads` message; any other decoding failure (too deep, undecodable) is a 400 "There was an error
+parsing the body"; a body over the limit is a 413.
+"""
+
+from __future__ import annotations
+
+import email.message
+import json
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.middleware import body_limit as _starlette_body_limit
+from starlette.requests import Request
+
+from ferroapi import _ferroapi
+from ferroapi._pipeline.lifecycle import Lifecycle
+from ferroapi._pipeline.plan import RoutePlan
+from ferroapi.exceptions import RequestValidationError
+
+__all__ = ["BodyTooLarge", "declared_length", "read_body"]
+
+# starlette's own 413 exception (an HTTPException subclass) when it has one, so handlers see the same type.
+BodyTooLarge: type[HTTPException] = getattr(_starlette_body_limit, "_RequestBodyTooLarge", HTTPException)
+
+_JSON_TYPES: dict[str, bool] = {}  # content-type header value -> is JSON (bounded memo)
+_JSON_TYPES_MAX = 256
+
+
+def too_large() -> HTTPException:
+    if BodyTooLarge is HTTPException:
+        return HTTPException(status_code=413, detail="Content Too Large")
+    return BodyTooLarge()
+
+
+def declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    """The Content-Length header as an int (None when absent or not a number)."""
+    for key, value in headers:
+        if key == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _is_json_content_type(value: str) -> bool:
+    known = _JSON_TYPES.get(value)
+    if known is not None:
+        return known
+    message = email.message.Message()
+    message["content-type"] = value
+    subtype = message.get_content_subtype()
+    result = message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+    if len(_JSON_TYPES) >= _JSON_TYPES_MAX:
+        _JSON_TYPES.clear()
+    _JSON_TYPES[value] = result
+    return result
+
+
+async def _read_bytes(request: Request, limit: int | None) -> bytes:
+    """The whole body, counted against `limit` as it arrives (chunked bodies included)."""
+    cached = getattr(request, "_body", None)
+    if cached is not None:
+        return bytes(cached)
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if limit is not None and total > limit:
+            raise too_large()
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    request._body = body  # later `await request.body()` calls (dependencies) get the same bytes
+    return body
+
+
+def _decode_json(body: bytes) -> Any:
+    try:
+        return _ferroapi.decode_json(body)
+    except UnicodeDecodeError:
+        # json.loads also accepts UTF-16/32 with a BOM; let it decide (and word the error) exactly.
+        return json.loads(body)
+
+
+def _json_error(exc: json.JSONDecodeError, plan: RoutePlan, request: Request) -> RequestValidationError:
+    error = {
+        "type": "json_invalid",
+        "loc": ("body", exc.pos),
+        "msg": "JSON decode error",
+        "input": {},
+        "ctx": {"error": exc.msg},
+    }
+    ctx = plan.site.context(request.method, request.scope.get("root_path", ""), plan.dependant.path)
+    return RequestValidationError([error], body=exc.doc, endpoint_ctx=ctx)
+
+
+async def read_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) -> Any:
+    """The body value handed to dependency solving: form data, decoded JSON, raw bytes or None."""
+    try:
+        if plan.is_form:
+            form = await request.form(**plan.form_limits)  # type: ignore[arg-type]
+            lifecycle.request_stack.push_async_callback(form.close)
+            return form
+        body = await _read_bytes(request, plan.max_body_size)
+        if not body:
+            return None
+        content_type = request.headers.get("content-type")
+        is_json = _is_json_content_type(content_type) if content_type else not plan.strict_content_type
+        if not is_json:
+            return body
+        value = _decode_json(body)
+        request._json = value
+        return value
+    except json.JSONDecodeError as exc:
+        raise _json_error(exc, plan, request) from exc
+    except HTTPException:
+        raise
+    except Exception as exc:
+        raise HTTPException(status_code=400, detail="There was an error parsing the body") from exc

@@ -1,0 +1,114 @@
+"""The request pipeline of one API route, top to bottom.
+
+`RouteApp` is the route's ASGI app: it owns the request's `Lifecycle` (two exit stacks), runs the
+route handler (`respond`, or a custom route class's wrapper around it), sends the response and maps
+exceptions to the app's exception handlers. `respond` is the pipeline itself: each step is a named
+function in a sibling module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from ferroapi._pipeline.body import read_body
+from ferroapi._pipeline.endpoint import call_endpoint
+from ferroapi._pipeline.errors import handle_exception
+from ferroapi._pipeline.lanes import open_stream
+from ferroapi._pipeline.lifecycle import Lifecycle
+from ferroapi._pipeline.plan import Lane, RoutePlan
+from ferroapi._pipeline.render import render_value
+from ferroapi.exceptions import FastAPIError, RequestValidationError
+
+__all__ = ["LIFECYCLE_SCOPE_KEY", "RouteApp", "lifecycle_of", "respond"]
+
+# The one scope key the pipeline uses: a route handler receives only `request`, and a custom route
+# class may rebuild the Request from the same scope, so the exchange travels with the scope.
+LIFECYCLE_SCOPE_KEY = "ferroapi.exchange"
+
+_NOT_AWAITED = (
+    "Response not awaited. There's a high chance that the application code is raising an exception and "
+    "a dependency with yield has a block with a bare except, or a block with except Exception, and is "
+    "not raising the exception again. Read more about it in the docs: "
+    "https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/"
+    "#dependencies-with-yield-and-except"
+)
+
+
+class Exchange:
+    """One request's lifecycle plus whether its response has begun to be sent."""
+
+    __slots__ = ("lifecycle", "sending")
+
+    def __init__(self) -> None:
+        self.lifecycle = Lifecycle()
+        self.sending = False
+
+
+def lifecycle_of(scope: Scope) -> Lifecycle:
+    exchange: Exchange = scope[LIFECYCLE_SCOPE_KEY]
+    return exchange.lifecycle
+
+
+async def respond(plan: RoutePlan, request: Request) -> Response:
+    """Body -> dependencies -> endpoint -> response, for one request."""
+    from ferroapi.dependencies.solve import solve_dependencies
+
+    lifecycle = lifecycle_of(request.scope)
+    body = await read_body(plan, request, lifecycle) if plan.body_field is not None else None
+    solved = await solve_dependencies(
+        request=request,
+        dependant=plan.dependant,
+        lifecycle=lifecycle,
+        body=body,
+        dependency_overrides_provider=plan.overrides_provider,
+        embed_body_fields=plan.embed_body_fields,
+    )
+    if solved.errors:
+        ctx = plan.site.context(request.method, request.scope.get("root_path", ""), plan.dependant.path)
+        raise RequestValidationError(solved.errors, body=body, endpoint_ctx=ctx)
+    if plan.lane is not Lane.RESPONSE:
+        return await open_stream(plan, request, solved, lifecycle)
+    value = await call_endpoint(plan, solved.values)
+    if isinstance(value, Response):
+        if value.background is None:
+            value.background = solved.background_tasks
+        return value
+    return render_value(plan, value, request, solved.response, solved.background_tasks)
+
+
+class RouteApp:
+    """The ASGI app of an API route: lifecycle, handler, send, exception handlers."""
+
+    __slots__ = ("handler",)
+
+    def __init__(self, handler: Callable[[Request], Awaitable[Response]]) -> None:
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        exchange = Exchange()
+        scope[LIFECYCLE_SCOPE_KEY] = exchange
+        try:
+            await self._serve(request, exchange, scope, receive, send)
+        except Exception as exc:
+            if not await handle_exception(request, exc, scope, receive, send, started=exchange.sending):
+                raise
+
+    async def _serve(
+        self, request: Request, exchange: Exchange, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        lifecycle = exchange.lifecycle
+        sent = False
+        async with lifecycle.request_stack:
+            async with lifecycle.function_stack:
+                response: Any = await self.handler(request)
+            exchange.sending = True
+            await response(scope, receive, send)
+            sent = True
+        if not sent:
+            raise FastAPIError(_NOT_AWAITED)

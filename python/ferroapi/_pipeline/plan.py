@@ -1,0 +1,168 @@
+"""`RoutePlan`: everything a request needs from its route, decided once at registration.
+
+The plan is frozen; the per-request code (`handler.respond`) reads it and does only request work. The
+endpoint's source location for error messages is looked up lazily, once, on the first error.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ferroapi.datastructures import DefaultPlaceholder
+from ferroapi.exceptions import EndpointContext
+
+if TYPE_CHECKING:
+    from ferroapi._fields import ModelField
+    from ferroapi._routing.route import APIRoute
+    from ferroapi.dependencies.models import Dependant
+
+__all__ = ["EndpointSite", "Lane", "RoutePlan", "build_plan"]
+
+
+class Lane(Enum):
+    """How the endpoint's result becomes a response."""
+
+    RESPONSE = "response"  # a value (or a Response) returned once
+    RAW_STREAM = "raw_stream"  # a generator with an explicit streaming response_class
+    JSONL = "jsonl"  # a generator with the default response class: JSON Lines
+    SSE = "sse"  # a generator with response_class=EventSourceResponse
+
+
+class EndpointSite:
+    """Where the endpoint is defined (file, line, function), looked up on first use only."""
+
+    __slots__ = ("_call", "_site")
+
+    def __init__(self, call: Callable[..., Any]) -> None:
+        self._call = call
+        self._site: EndpointContext | None = None
+
+    def context(self, request_method: str, root_path: str, path: str) -> EndpointContext:
+        if self._site is None:
+            self._site = _source_site(self._call)
+        ctx: EndpointContext = {**self._site}
+        if path:
+            ctx["path"] = f"{request_method} {root_path.rstrip('/')}{path}"
+        return ctx
+
+
+def _source_site(call: Callable[..., Any]) -> EndpointContext:
+    site: EndpointContext = {}
+    try:
+        source_file = inspect.getsourcefile(call)
+        if source_file is not None:
+            site["file"] = source_file
+        site["line"] = inspect.getsourcelines(call)[1]
+        name = getattr(call, "__name__", None)
+        if name is not None:
+            site["function"] = name
+    except Exception:
+        return {}
+    return site
+
+
+def _is_coroutine_callable(call: Callable[..., Any]) -> bool:
+    if inspect.isroutine(call):
+        return inspect.iscoroutinefunction(inspect.unwrap(call))
+    if inspect.isclass(call):
+        return False
+    dunder = getattr(call, "__call__", None)  # noqa: B004
+    return inspect.iscoroutinefunction(dunder)
+
+
+@dataclass(frozen=True, slots=True)
+class RoutePlan:
+    # request side
+    dependant: Dependant
+    body_field: ModelField | None
+    is_form: bool
+    form_limits: dict[str, int]
+    embed_body_fields: bool
+    strict_content_type: bool
+    max_body_size: int | None
+    overrides_provider: Any
+    # endpoint
+    call: Callable[..., Any]
+    is_coroutine: bool
+    is_async_gen: bool
+    lane: Lane
+    site: EndpointSite
+    # response side
+    status_code: int | None
+    response_class: type[Response]
+    fast_json: bool  # no response model: render with the prebuilt encoder, not response_class.render
+    dump_json: bool  # response model and default class: pydantic-core straight to JSON bytes
+    response_field: ModelField | None
+    stream_item_field: ModelField | None
+    dump_options: dict[str, Any]
+
+    async def respond(self, request: Request) -> Response:
+        """Run the request pipeline for this route (see `ferroapi._pipeline.handler`)."""
+        from ferroapi._pipeline.handler import respond
+
+        return await respond(self, request)
+
+    def asgi_app(self, handler: Callable[[Request], Any]) -> Any:
+        from ferroapi._pipeline.handler import RouteApp
+
+        return RouteApp(handler)
+
+
+def _lane(route: APIRoute) -> Lane:
+    if route.is_sse_stream:
+        return Lane.SSE
+    if route.is_json_stream:
+        return Lane.JSONL
+    call = route.dependant.call
+    target = inspect.unwrap(call) if call else None
+    if target is not None and (inspect.isgeneratorfunction(target) or inspect.isasyncgenfunction(target)):
+        return Lane.RAW_STREAM
+    return Lane.RESPONSE
+
+
+def build_plan(route: APIRoute) -> RoutePlan:
+    from ferroapi.dependencies.analyze import is_form_body
+
+    response_class = route.response_class
+    actual_class = response_class.value if isinstance(response_class, DefaultPlaceholder) else response_class
+    strict = route.strict_content_type
+    call = route.dependant.call
+    assert call is not None, "an endpoint must be callable"
+    return RoutePlan(
+        dependant=route.dependant,
+        body_field=route.body_field,
+        is_form=route.body_field is not None and is_form_body(route.body_field),
+        form_limits=dict(route.form_limits),
+        embed_body_fields=route._embed_body_fields,
+        strict_content_type=bool(strict.value if isinstance(strict, DefaultPlaceholder) else strict),
+        max_body_size=route.max_body_size,
+        overrides_provider=route.dependency_overrides_provider,
+        call=call,
+        is_coroutine=_is_coroutine_callable(call),
+        is_async_gen=inspect.isasyncgenfunction(inspect.unwrap(call)),
+        lane=_lane(route),
+        site=EndpointSite(call),
+        status_code=route.status_code,
+        response_class=actual_class,
+        # FastAPI renders with response_class only when one was set explicitly (or there is no
+        # response model); JSONResponse itself renders exactly what the prebuilt encoder does.
+        fast_json=isinstance(response_class, DefaultPlaceholder) or actual_class is JSONResponse,
+        dump_json=route.response_field is not None and isinstance(response_class, DefaultPlaceholder),
+        response_field=route.response_field,
+        stream_item_field=route.stream_item_field,
+        dump_options={
+            "include": route.response_model_include,
+            "exclude": route.response_model_exclude,
+            "by_alias": route.response_model_by_alias,
+            "exclude_unset": route.response_model_exclude_unset,
+            "exclude_defaults": route.response_model_exclude_defaults,
+            "exclude_none": route.response_model_exclude_none,
+        },
+    )

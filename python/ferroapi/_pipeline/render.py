@@ -1,0 +1,129 @@
+"""Turning an endpoint's return value into a response.
+
+A `Response` is returned as is. Otherwise the value is validated against the response model (when
+there is one) and serialized by pydantic-core; without a model, JSON-native values are encoded in one C
+call (the same bytes `JSONResponse` renders) and anything else goes through `jsonable_encoder` first,
+as in FastAPI.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ferroapi._pipeline.plan import RoutePlan
+from ferroapi.encoders import jsonable_encoder
+from ferroapi.exceptions import ResponseValidationError
+from ferroapi.utils import is_body_allowed_for_status_code
+
+__all__ = ["dumps_item", "json_response", "render_value", "response_status", "serialize_item"]
+
+# JSONResponse.render's settings, built once: one C-encoder call per response.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+_JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+
+
+def json_response(body: bytes, status_code: int, background: BackgroundTask | None) -> Response:
+    """A `JSONResponse` over already-rendered bytes, with the headers starlette would compute.
+
+    As in FastAPI, a status that forbids a body (1xx, 204, 205, 304) sends none; the headers are
+    computed before that, like starlette's `init_headers` does.
+    """
+    response = JSONResponse.__new__(JSONResponse)
+    response.status_code = status_code
+    response.background = background
+    if status_code < 200 or status_code in (204, 304):
+        response.raw_headers = [_JSON_CONTENT_TYPE]
+        response.body = b""
+    else:
+        response.raw_headers = [(b"content-length", str(len(body)).encode("latin-1")), _JSON_CONTENT_TYPE]
+        response.body = b"" if status_code == 205 else body
+    return response
+
+
+def encode_plain(value: Any) -> bytes:
+    """What `JSONResponse(jsonable_encoder(value)).body` would be, without the encoder when possible."""
+    try:
+        return _ENCODER.encode(value).encode("utf-8")
+    except TypeError:
+        return _ENCODER.encode(jsonable_encoder(value)).encode("utf-8")
+
+
+def response_status(plan: RoutePlan, sub_response: Response | None) -> int | None:
+    """The injected `Response`'s status when set, else the route's, else the class default."""
+    status = getattr(sub_response, "status_code", None)
+    return status if status else plan.status_code
+
+
+def validate_response(plan: RoutePlan, value: Any, request: Request) -> Any:
+    field = plan.response_field
+    assert field is not None
+    validated, errors = field.validate(value, {}, loc=("response",))
+    if errors:
+        ctx = plan.site.context(request.method, request.scope.get("root_path", ""), plan.dependant.path)
+        raise ResponseValidationError(errors, body=value, endpoint_ctx=ctx)
+    return validated
+
+
+def render_value(
+    plan: RoutePlan, value: Any, request: Request, sub_response: Response | None, background: Any
+) -> Response:
+    status = response_status(plan, sub_response)
+    if plan.response_field is not None:
+        validated = validate_response(plan, value, request)
+        if plan.dump_json:
+            body = plan.response_field.serialize_json(validated, **plan.dump_options)
+            response = json_response(body, status or 200, background)
+        else:
+            content = plan.response_field.serialize(validated, **plan.dump_options)
+            response = _with_class(plan, content, status, background)
+    elif plan.fast_json:
+        response = json_response(encode_plain(value), status or 200, background)
+    else:
+        response = _with_class(plan, jsonable_encoder(value), status, background)
+    if sub_response is not None and sub_response.raw_headers:
+        response.raw_headers.extend(sub_response.raw_headers)
+    return response
+
+
+def _with_class(plan: RoutePlan, content: Any, status: int | None, background: Any) -> Response:
+    if status is None:
+        response = plan.response_class(content, background=background)
+    else:
+        response = plan.response_class(content, status_code=status, background=background)
+    if not is_body_allowed_for_status_code(response.status_code):
+        response.body = b""
+    return response
+
+
+def serialize_item(plan: RoutePlan, item: Any, request: Request) -> bytes:
+    """One stream item as JSON bytes: validated against the item type when declared."""
+    field = plan.stream_item_field
+    if field is None:
+        return dumps_item(item)
+    validated, errors = field.validate(item, {}, loc=("response",))
+    if errors:
+        ctx = plan.site.context(request.method, request.scope.get("root_path", ""), plan.dependant.path)
+        raise ResponseValidationError(errors, body=item, endpoint_ctx=ctx)
+    data: bytes = field.serialize_json(validated, **plan.dump_options)
+    return data
+
+
+def dumps_item(data: Any) -> bytes:
+    """`json.dumps` with its default separators, as FastAPI frames untyped stream items."""
+    return json.dumps(_finite(jsonable_encoder(data))).encode("utf-8")
+
+
+def _finite(data: Any) -> Any:
+    """Non-finite floats become null in stream items (JSON has no NaN), as FastAPI does."""
+    if isinstance(data, float):
+        return data if data == data and data not in (float("inf"), float("-inf")) else None
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_finite(value) for value in data]
+    return data

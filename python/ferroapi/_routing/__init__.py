@@ -1,0 +1,1 @@
+"""Routing internals: route options, routes, routers, inclusion, the native route table and dispatch."""

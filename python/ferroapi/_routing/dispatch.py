@@ -1,0 +1,208 @@
+"""One request through the route table: starlette's routing decision, made by the native matcher.
+
+The decision is starlette's ordered scan, exactly: the first FULL match handles the request; else the
+first PARTIAL match handles it (a 405 with `Allow`); else, with `redirect_slashes`, a redirect to the
+path with the trailing slash toggled when that path would match; else the router's default (404, or a
+WebSocket close). With a single native segment this is one `resolve` call.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette import routing as starlette_routing
+from starlette._utils import get_route_path
+from starlette.datastructures import URL
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.routing import BaseRoute, Match
+from starlette.types import Receive, Scope, Send
+
+from ferroapi import _ferroapi
+from ferroapi._pipeline.body import declared_length
+from ferroapi._routing.route import APIRoute, APIWebSocketRoute
+from ferroapi._routing.table import NativeSegment, RouteTable
+
+if TYPE_CHECKING:
+    from ferroapi._routing.router import APIRouter
+
+__all__ = ["dispatch"]
+
+FOUND = _ferroapi.FOUND
+METHOD_NOT_ALLOWED = _ferroapi.METHOD_NOT_ALLOWED
+REDIRECT = _ferroapi.REDIRECT
+SCOPE_HTTP = _ferroapi.SCOPE_HTTP
+SCOPE_WEBSOCKET = _ferroapi.SCOPE_WEBSOCKET
+_FAST_HANDLE = APIRoute.handle
+
+
+def _params(raw: Any) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    return raw if isinstance(raw, dict) else dict(raw)
+
+
+def _declared_too_large(scope: Scope, limit: int | None) -> bool:
+    if limit is None or scope["type"] != "http":
+        return False
+    length = declared_length(scope["headers"])
+    return length is not None and length > limit
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    # What starlette's body limiter answers when the declared length is over the limit.
+    await PlainTextResponse("Content Too Large", status_code=413)(scope, receive, send)
+
+
+async def _handle_full(
+    router: APIRouter, route: BaseRoute, raw_params: Any, scope: Scope, receive: Receive, send: Send
+) -> None:
+    if isinstance(route, starlette_routing.Mount):
+        _, child_scope = route.matches(scope)
+        scope.update(child_scope)
+        await _handle_limited(router, route, scope, receive, send)
+        return
+    params = _params(raw_params)
+    inherited = scope.get("path_params")
+    scope["path_params"] = {**inherited, **params} if inherited else params
+    scope["endpoint"] = route.endpoint  # type: ignore[attr-defined]
+    if isinstance(route, APIRoute):
+        scope["route"] = route
+        if _declared_too_large(scope, route.max_body_size):
+            await _too_large(scope, receive, send)
+        elif type(route).handle is _FAST_HANDLE:
+            await route.app(scope, receive, send)
+        else:
+            await route.handle(scope, receive, send)
+        return
+    if isinstance(route, APIWebSocketRoute):
+        scope["route"] = route
+    await _handle_limited(router, route, scope, receive, send)
+
+
+async def _handle_limited(
+    router: APIRouter, route: BaseRoute, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """A route that is not an API route, under the router's body limit."""
+    limit = router.max_body_size
+    if limit is None or scope["type"] != "http":
+        await route.handle(scope, receive, send)
+        return
+    await RequestBodyLimitMiddleware(route.handle, max_body_size=limit)(scope, receive, send)
+
+
+async def _handle_partial(
+    router: APIRouter, route: BaseRoute, child_scope: Scope, scope: Scope, receive: Receive, send: Send
+) -> None:
+    scope.update(child_scope)
+    if _declared_too_large(scope, router.max_body_size):
+        await _too_large(scope, receive, send)
+        return
+    await route.handle(scope, receive, send)
+
+
+def _partial_scope(route: BaseRoute, raw_params: Any, scope: Scope) -> Scope:
+    params = _params(raw_params)
+    inherited = scope.get("path_params")
+    child: Scope = {
+        "endpoint": route.endpoint,
+        "path_params": {**inherited, **params} if inherited else params,
+    }  # type: ignore[attr-defined]
+    if isinstance(route, APIRoute):
+        child["route"] = route
+    return child
+
+
+def _toggled(path: str) -> str:
+    return path.rstrip("/") if path.endswith("/") else path + "/"
+
+
+async def _redirect(router: APIRouter, scope: Scope, receive: Receive, send: Send) -> None:
+    if _declared_too_large(scope, router.max_body_size):
+        await _too_large(scope, receive, send)
+        return
+    redirect_scope = dict(scope)
+    redirect_scope["path"] = _toggled(scope["path"])
+    await RedirectResponse(url=str(URL(scope=redirect_scope)))(scope, receive, send)
+
+
+async def _not_found(router: APIRouter, scope: Scope, receive: Receive, send: Send) -> None:
+    if _declared_too_large(scope, router.max_body_size):
+        await _too_large(scope, receive, send)
+        return
+    await router.default(scope, receive, send)
+
+
+async def dispatch(router: APIRouter, table: RouteTable, scope: Scope, receive: Receive, send: Send) -> None:
+    kind = SCOPE_HTTP if scope["type"] == "http" else SCOPE_WEBSOCKET
+    method = scope.get("method", "")
+    path = get_route_path(scope)
+    single = table.single
+    if single is None:
+        await _scan(router, table, kind, method, path, scope, receive, send)
+        return
+    code, index, extra = single.matcher.resolve(kind, method, path)
+    if code == FOUND:
+        await _handle_full(router, single.routes[index], extra, scope, receive, send)
+    elif code == METHOD_NOT_ALLOWED:
+        route = single.routes[index]
+        await _handle_partial(router, route, _partial_scope(route, extra, scope), scope, receive, send)
+    elif code == REDIRECT:
+        await _redirect(router, scope, receive, send)
+    else:
+        await _not_found(router, scope, receive, send)
+
+
+async def _scan(
+    router: APIRouter,
+    table: RouteTable,
+    kind: int,
+    method: str,
+    path: str,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+) -> None:
+    """Several segments: native segments and opaque routes in order, then the same fallbacks."""
+    partial: tuple[BaseRoute, Scope] | None = None
+    for segment in table.segments:
+        if isinstance(segment, NativeSegment):
+            code, index, extra = segment.matcher.resolve(kind, method, path)
+            if code == FOUND:
+                await _handle_full(router, segment.routes[index], extra, scope, receive, send)
+                return
+            if code == METHOD_NOT_ALLOWED and partial is None:
+                route = segment.routes[index]
+                partial = (route, _partial_scope(route, extra, scope))
+            continue
+        match, child_scope = segment.matches(scope)
+        if match is Match.FULL:
+            scope.update(child_scope)
+            await _handle_limited(router, segment, scope, receive, send)
+            return
+        if match is Match.PARTIAL and partial is None:
+            partial = (segment, child_scope)
+    if partial is not None:
+        await _handle_partial(router, partial[0], partial[1], scope, receive, send)
+    elif (
+        scope["type"] == "http"
+        and router.redirect_slashes
+        and path != "/"
+        and _any_match(table, kind, scope, path)
+    ):
+        await _redirect(router, scope, receive, send)
+    else:
+        await _not_found(router, scope, receive, send)
+
+
+def _any_match(table: RouteTable, kind: int, scope: Scope, path: str) -> bool:
+    toggled_path = _toggled(path)
+    redirect_scope = dict(scope)
+    redirect_scope["path"] = _toggled(scope["path"])
+    for segment in table.segments:
+        if isinstance(segment, NativeSegment):
+            if segment.matcher.matches_any(kind, toggled_path):
+                return True
+        elif segment.matches(redirect_scope)[0] is not Match.NONE:
+            return True
+    return False

@@ -1,0 +1,92 @@
+"""The documentation routes an app adds: /openapi.json, Swagger UI, its OAuth2 redirect, ReDoc."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
+
+if TYPE_CHECKING:
+    from ferroapi.applications import FerroAPI
+
+
+def _root(request: Request) -> str:
+    root: str = request.scope.get("root_path", "")
+    return root.rstrip("/")
+
+
+def add_docs_routes(app: FerroAPI) -> None:
+    openapi_url = app.openapi_url
+    if not openapi_url:
+        return
+
+    async def openapi(request: Request) -> JSONResponse:
+        root_path = _root(request)
+        schema = app.openapi()
+        if root_path and app.root_path_in_servers:
+            server_urls = {server.get("url") for server in schema.get("servers", [])}
+            if root_path not in server_urls:
+                schema = {**schema, "servers": [{"url": root_path}, *schema.get("servers", [])]}
+        return JSONResponse(schema)
+
+    app.add_route(openapi_url, openapi, include_in_schema=False)
+    if app.docs_url:
+        _add_swagger_ui(app, openapi_url)
+    if app.redoc_url:
+
+        async def redoc_html(request: Request) -> HTMLResponse:
+            from ferroapi.openapi.docs import get_redoc_html
+
+            return get_redoc_html(openapi_url=_root(request) + openapi_url, title=f"{app.title} - ReDoc")
+
+        app.add_route(app.redoc_url, redoc_html, include_in_schema=False)
+
+
+def _local_assets(app: FerroAPI) -> bool:
+    """Serve Swagger UI's files from the installed bundle when there is one (no CDN needed)."""
+    from ferroapi.openapi.docs import DOCS_STATIC_PATH, docs_static_app
+
+    try:
+        static = docs_static_app()
+    except (ImportError, RuntimeError):
+        return False
+    app.mount(DOCS_STATIC_PATH, static, name="docs_static")
+    return True
+
+
+def _add_swagger_ui(app: FerroAPI, openapi_url: str) -> None:
+    from ferroapi.openapi import docs
+
+    assert app.docs_url is not None
+    local = False  # set once the assets are mounted, after the page routes (FastAPI's route order)
+
+    async def swagger_ui_html(request: Request) -> HTMLResponse:
+        root_path = _root(request)
+        redirect_url = app.swagger_ui_oauth2_redirect_url
+        assets: dict[str, Any] = (
+            docs.local_swagger_ui_urls(root_path)
+            if local
+            else {
+                "swagger_js_url": docs.SWAGGER_UI_CDN_JS_URL,
+                "swagger_css_url": docs.SWAGGER_UI_CDN_CSS_URL,
+                "swagger_favicon_url": docs.FASTAPI_FAVICON_URL,
+            }
+        )
+        return docs.get_swagger_ui_html(
+            openapi_url=root_path + openapi_url,
+            title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url=root_path + redirect_url if redirect_url else None,
+            init_oauth=app.swagger_ui_init_oauth,
+            swagger_ui_parameters=app.swagger_ui_parameters,
+            **assets,
+        )
+
+    app.add_route(app.docs_url, swagger_ui_html, include_in_schema=False)
+    if app.swagger_ui_oauth2_redirect_url:
+
+        async def swagger_ui_redirect(request: Request) -> HTMLResponse:
+            return docs.get_swagger_ui_oauth2_redirect_html()
+
+        app.add_route(app.swagger_ui_oauth2_redirect_url, swagger_ui_redirect, include_in_schema=False)
+    local = _local_assets(app)

@@ -1,0 +1,269 @@
+"""`include_router`: what an included router's routes inherit, and the routes it contributes.
+
+Inclusion is lazy, as in FastAPI 0.165: the parent keeps an `IncludedRouter` entry, and routes added to
+the included router later still appear. The merge rules (FastAPI's): prefixes concatenate (outermost
+first); tags, dependencies and callbacks concatenate; responses merge (inner wins); deprecated is OR-ed
+and include_in_schema AND-ed; response class, unique-id function, strict_content_type and
+max_body_size take the innermost explicit value; dependency overrides come from the outermost router.
+Each included route becomes an effective route: a route of the same class built with the merged
+options, cached per original route.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from starlette import routing as starlette_routing
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Match, NoMatchFound, compile_path
+from starlette.types import Receive, Scope, Send
+
+from ferroapi._routing.route import APIRoute, APIWebSocketRoute
+from ferroapi.datastructures import Default, DefaultPlaceholder
+from ferroapi.utils import generate_unique_id, get_value_or_default
+
+if TYPE_CHECKING:
+    from starlette.datastructures import URLPath
+
+    from ferroapi._routing.router import APIRouter
+    from ferroapi.params import Depends
+
+__all__ = ["IncludeContext", "IncludedRouter", "first_limit"]
+
+
+def first_limit(*limits: int | None) -> int | None:
+    """The first configured body-size limit (the most specific one is passed first)."""
+    for limit in limits:
+        if limit is not None:
+            return limit
+    return None
+
+
+@dataclass(frozen=True)
+class IncludeContext:
+    """What one inclusion (possibly nested) adds to the included router's routes."""
+
+    included_router: APIRouter
+    prefix: str = ""
+    tags: list[str | Enum] = field(default_factory=list)
+    dependencies: list[Depends] = field(default_factory=list)
+    default_response_class: Any = field(default_factory=lambda: Default(JSONResponse))
+    responses: dict[int | str, dict[str, Any]] = field(default_factory=dict)
+    callbacks: list[BaseRoute] = field(default_factory=list)
+    deprecated: bool | None = None
+    include_in_schema: bool = True
+    generate_unique_id_function: Any = field(default_factory=lambda: Default(generate_unique_id))
+    strict_content_type: Any = field(default_factory=lambda: Default(True))
+    dependency_overrides_provider: Any = None
+    max_body_size: int | None = None
+    form_limits: dict[str, int] = field(default_factory=dict)
+
+    def within(self, outer: IncludeContext) -> IncludeContext:
+        """This inclusion as seen through an enclosing one."""
+        return replace(
+            self,
+            prefix=outer.prefix + self.prefix,
+            tags=[*outer.tags, *self.tags],
+            dependencies=[*outer.dependencies, *self.dependencies],
+            default_response_class=get_value_or_default(
+                self.default_response_class, outer.default_response_class
+            ),
+            responses={**outer.responses, **self.responses},
+            callbacks=[*outer.callbacks, *self.callbacks],
+            deprecated=outer.deprecated or self.deprecated,
+            include_in_schema=outer.include_in_schema and self.include_in_schema,
+            generate_unique_id_function=get_value_or_default(
+                self.generate_unique_id_function, outer.generate_unique_id_function
+            ),
+            strict_content_type=get_value_or_default(self.strict_content_type, outer.strict_content_type),
+            dependency_overrides_provider=outer.dependency_overrides_provider,
+            max_body_size=first_limit(self.max_body_size, outer.max_body_size),
+            form_limits={**outer.form_limits, **self.form_limits},
+        )
+
+    def api_route(self, route: APIRoute) -> APIRoute:
+        router = self.included_router
+        options: dict[str, Any] = {
+            "response_model": route.response_model,
+            "status_code": route.status_code,
+            "tags": [*self.tags, *route.tags],
+            "dependencies": [*self.dependencies, *route.dependencies],
+            "summary": route.summary,
+            "description": route.description,
+            "response_description": route.response_description,
+            "responses": {**self.responses, **route.responses},
+            "deprecated": route.deprecated or self.deprecated,
+            "methods": route.methods,
+            "operation_id": route.operation_id,
+            "response_model_include": route.response_model_include,
+            "response_model_exclude": route.response_model_exclude,
+            "response_model_by_alias": route.response_model_by_alias,
+            "response_model_exclude_unset": route.response_model_exclude_unset,
+            "response_model_exclude_defaults": route.response_model_exclude_defaults,
+            "response_model_exclude_none": route.response_model_exclude_none,
+            "include_in_schema": route.include_in_schema and self.include_in_schema,
+            "response_class": get_value_or_default(
+                route.response_class, router.default_response_class, self.default_response_class
+            ),
+            "name": route.name,
+            "dependency_overrides_provider": self.dependency_overrides_provider,
+            "callbacks": [*self.callbacks, *(route.callbacks or [])],
+            "openapi_extra": route.openapi_extra,
+            "generate_unique_id_function": get_value_or_default(
+                route.generate_unique_id_function,
+                router.generate_unique_id_function,
+                self.generate_unique_id_function,
+            ),
+            "strict_content_type": get_value_or_default(
+                route.strict_content_type, router.strict_content_type, self.strict_content_type
+            ),
+            "max_body_size": first_limit(route.max_body_size, self.max_body_size),
+        }
+        form_limits = {**self.form_limits, **route.form_limits}
+        if form_limits:
+            options["form_limits"] = form_limits
+        if route.stream_item_type:
+            # A stream's item type comes from the annotation: let the new route read it again.
+            options["response_model"] = Default(None)
+        effective = type(route)(self.prefix + route.path, route.endpoint, **options)
+        effective.original_route = route
+        return effective
+
+    def other_route(self, route: BaseRoute) -> BaseRoute | None:
+        prefix = self.prefix
+        if isinstance(route, APIWebSocketRoute):
+            return APIWebSocketRoute(
+                prefix + route.path,
+                route.endpoint,
+                name=route.name,
+                dependencies=[*self.dependencies, *route.dependencies],
+                dependency_overrides_provider=self.dependency_overrides_provider,
+            )
+        if isinstance(route, starlette_routing.Route):
+            return starlette_routing.Route(
+                prefix + route.path,
+                endpoint=route.endpoint,
+                methods=list(route.methods or []) or None,
+                name=route.name,
+                include_in_schema=route.include_in_schema,
+            )
+        if isinstance(route, starlette_routing.WebSocketRoute):
+            return starlette_routing.WebSocketRoute(prefix + route.path, route.endpoint, name=route.name)
+        if isinstance(route, starlette_routing.Mount):
+            mount = copy.copy(route)
+            mount.path = (prefix + route.path).rstrip("/")
+            mount.path_regex, mount.path_format, mount.param_convertors = compile_path(
+                mount.path + "/{path:path}"
+            )
+            return mount
+        if isinstance(route, starlette_routing.Host):
+            app = route.app
+            if prefix:
+                app = starlette_routing.Router(routes=[starlette_routing.Mount(prefix, app=route.app)])
+            return starlette_routing.Host(route.host, app=app, name=route.name)
+        return None
+
+
+class IncludedRouter(BaseRoute):
+    """The entry `include_router` leaves in the parent's routes."""
+
+    def __init__(self, original_router: APIRouter, include_context: IncludeContext) -> None:
+        self.original_router = original_router
+        self.include_context = include_context
+        self._cache: dict[int, tuple[BaseRoute, BaseRoute | None]] = {}
+        self._nested_cache: dict[int, tuple[IncludedRouter, IncludedRouter]] = {}
+
+    def __repr__(self) -> str:
+        return f"IncludedRouter(prefix={self.include_context.prefix!r}, router={self.original_router!r})"
+
+    def effective_routes(self) -> Iterator[BaseRoute]:
+        """The routes this inclusion contributes, in order (nested inclusions flattened)."""
+        for route in list(self.original_router.routes):
+            if isinstance(route, IncludedRouter):
+                yield from self._nested(route).effective_routes()
+                continue
+            effective = self._effective(route, self.include_context)
+            if effective is not None:
+                yield effective
+
+    def _nested(self, inner: IncludedRouter) -> IncludedRouter:
+        cached = self._nested_cache.get(id(inner))
+        if cached is not None and cached[0] is inner:
+            return cached[1]
+        nested = IncludedRouter(inner.original_router, inner.include_context.within(self.include_context))
+        self._nested_cache[id(inner)] = (inner, nested)
+        return nested
+
+    def _effective(self, route: BaseRoute, context: IncludeContext) -> BaseRoute | None:
+        cached = self._cache.get(id(route))
+        if cached is not None and cached[0] is route:
+            return cached[1]
+        effective = context.api_route(route) if isinstance(route, APIRoute) else context.other_route(route)
+        self._cache[id(route)] = (route, effective)
+        return effective
+
+    # BaseRoute protocol, for code that walks routes itself (the app dispatches the flattened table).
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        partial: tuple[Match, Scope] | None = None
+        for route in self.effective_routes():
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                return match, child_scope
+            if match is Match.PARTIAL and partial is None:
+                partial = (match, child_scope)
+        return partial or (Match.NONE, {})
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = scope.get("route")
+        if isinstance(route, BaseRoute) and route is not self:
+            await route.handle(scope, receive, send)
+            return
+        await self.original_router.not_found(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        for route in self.effective_routes():
+            try:
+                return route.url_path_for(name, **path_params)
+            except NoMatchFound:
+                pass
+        raise NoMatchFound(name, path_params)
+
+
+def include_context(
+    *,
+    parent: APIRouter,
+    router: APIRouter,
+    prefix: str,
+    tags: list[str | Enum] | None,
+    dependencies: Any,
+    default_response_class: type[Response] | DefaultPlaceholder,
+    responses: dict[int | str, dict[str, Any]] | None,
+    callbacks: list[BaseRoute] | None,
+    deprecated: bool | None,
+    include_in_schema: bool,
+    generate_unique_id_function: Callable[[Any], str] | DefaultPlaceholder,
+    max_body_size: int | None,
+    form_limits: dict[str, int] | None,
+) -> IncludeContext:
+    return IncludeContext(
+        included_router=router,
+        prefix=parent.prefix + prefix,
+        tags=[*parent.tags, *(tags or [])],
+        dependencies=[*parent.dependencies, *(dependencies or [])],
+        default_response_class=get_value_or_default(default_response_class, parent.default_response_class),
+        responses={**parent.responses, **(responses or {})},
+        callbacks=[*parent.callbacks, *(callbacks or [])],
+        deprecated=deprecated or parent.deprecated,
+        include_in_schema=parent.include_in_schema and include_in_schema,
+        generate_unique_id_function=get_value_or_default(
+            generate_unique_id_function, parent.generate_unique_id_function
+        ),
+        strict_content_type=parent.strict_content_type,
+        max_body_size=first_limit(router.max_body_size, max_body_size, parent.max_body_size),
+        dependency_overrides_provider=parent.dependency_overrides_provider,
+        form_limits={**(form_limits or {}), **router.form_limits},
+    )

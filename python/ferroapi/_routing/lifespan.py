@@ -1,0 +1,84 @@
+"""Lifespans: `on_startup`/`on_shutdown` handlers, generator lifespans, and merging included ones."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import types
+from collections.abc import AsyncIterator, Callable, Generator, Mapping
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from starlette.types import Lifespan
+
+if TYPE_CHECKING:
+    from ferroapi._routing.router import APIRouter
+
+_T = TypeVar("_T")
+
+
+class _SyncAsAsync(AbstractAsyncContextManager[_T]):
+    def __init__(self, cm: AbstractContextManager[_T]) -> None:
+        self._cm = cm
+
+    async def __aenter__(self) -> _T:
+        return self._cm.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: types.TracebackType | None,
+    ) -> bool | None:
+        return self._cm.__exit__(exc_type, exc_value, traceback)
+
+
+def _from_generator(lifespan: Callable[[Any], Generator[Any, Any, Any]]) -> Lifespan[Any]:
+    manager = contextlib.contextmanager(lifespan)
+
+    @functools.wraps(manager)
+    def wrapper(app: Any) -> _SyncAsAsync[Any]:
+        return _SyncAsAsync(manager(app))
+
+    return wrapper
+
+
+class DefaultLifespan:
+    """Runs the router's `on_startup` handlers on enter and `on_shutdown` handlers on exit."""
+
+    def __init__(self, router: APIRouter) -> None:
+        self._router = router
+
+    async def __aenter__(self) -> None:
+        await self._router._startup()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._router._shutdown()
+
+    def __call__(self, app: object) -> DefaultLifespan:
+        return self
+
+
+def lifespan_context(router: APIRouter, lifespan: Any) -> Lifespan[Any]:
+    if lifespan is None:
+        return DefaultLifespan(router)
+    if inspect.isasyncgenfunction(lifespan):
+        return asynccontextmanager(lifespan)  # type: ignore[return-value]
+    if inspect.isgeneratorfunction(lifespan):
+        return _from_generator(lifespan)
+    return lifespan  # type: ignore[no-any-return]
+
+
+def merge_lifespans(outer: Lifespan[Any], inner: Lifespan[Any]) -> Lifespan[Any]:
+    """Enter `outer` then `inner`; their states merge (the outer's keys win)."""
+
+    @asynccontextmanager
+    async def merged(app: Any) -> AsyncIterator[Mapping[str, Any] | None]:
+        async with outer(app) as outer_state, inner(app) as inner_state:  # type: ignore[union-attr]
+            if outer_state is None and inner_state is None:
+                yield None
+            else:
+                yield {**(inner_state or {}), **(outer_state or {})}
+
+    return merged  # type: ignore[return-value]

@@ -1,0 +1,264 @@
+"""`APIRoute` and `APIWebSocketRoute`: a path operation, analysed once when it is registered.
+
+Everything that depends only on the route (dependency graph, body field, response field, lane,
+serialization options) is decided here and frozen into `route.plan`; a request only runs the plan.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Coroutine, Sequence
+from enum import Enum, IntEnum
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Match, compile_path, get_name
+from starlette.routing import Route as StarletteRoute
+from starlette.routing import WebSocketRoute as StarletteWebSocketRoute
+from starlette.types import Receive, Scope, Send
+
+from ferroapi._routing.annotations import stream_item_type, typed_return_annotation
+from ferroapi._routing.options import FormLimits
+from ferroapi.datastructures import Default, DefaultPlaceholder
+from ferroapi.sse import EventSourceResponse, ServerSentEvent
+from ferroapi.types import IncEx
+from ferroapi.utils import generate_unique_id, is_body_allowed_for_status_code
+
+if TYPE_CHECKING:
+    from ferroapi._fields import ModelField
+    from ferroapi._pipeline.plan import RoutePlan
+    from ferroapi.dependencies.models import Dependant
+    from ferroapi.params import Depends
+
+__all__ = ["APIRoute", "APIWebSocketRoute", "validate_max_body_size"]
+
+
+def validate_max_body_size(max_body_size: int | None) -> None:
+    if max_body_size is None:
+        return
+    if isinstance(max_body_size, bool) or not isinstance(max_body_size, int) or max_body_size < 0:
+        raise ValueError("max_body_size must be a non-negative integer or None")
+
+
+def _subclass(value: Any, cls: type) -> bool:
+    return isinstance(value, type) and issubclass(value, cls)
+
+
+def build_dependant(*, path: str, call: Callable[..., Any], dependencies: Sequence[Depends]) -> Dependant:
+    """The endpoint's dependency graph with the route-level `dependencies=[...]` first."""
+    from ferroapi.dependencies.analyze import get_dependant, get_parameterless_sub_dependant
+
+    dependant = get_dependant(path=path, call=call, scope="function")
+    dependant.dependencies[:0] = [
+        get_parameterless_sub_dependant(depends=depends, path=path) for depends in dependencies
+    ]
+    return dependant
+
+
+def _is_generator(call: Callable[..., Any]) -> bool:
+    target = inspect.unwrap(call)
+    dunder = getattr(target, "__call__", None)  # noqa: B004 - a callable instance's method counts
+    return any(inspect.isgeneratorfunction(f) or inspect.isasyncgenfunction(f) for f in (target, dunder) if f)
+
+
+class APIRoute(StarletteRoute):
+    """One path operation. Attributes are FastAPI's (the OpenAPI generator reads them)."""
+
+    plan: RoutePlan
+    original_route: APIRoute | None = None
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        response_model: Any = Default(None),
+        status_code: int | None = None,
+        tags: list[str | Enum] | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        response_description: str = "Successful Response",
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        name: str | None = None,
+        methods: set[str] | list[str] | None = None,
+        operation_id: str | None = None,
+        response_model_include: IncEx | None = None,
+        response_model_exclude: IncEx | None = None,
+        response_model_by_alias: bool = True,
+        response_model_exclude_unset: bool = False,
+        response_model_exclude_defaults: bool = False,
+        response_model_exclude_none: bool = False,
+        include_in_schema: bool = True,
+        response_class: type[Response] | DefaultPlaceholder = Default(JSONResponse),
+        dependency_overrides_provider: Any | None = None,
+        callbacks: list[BaseRoute] | None = None,
+        openapi_extra: dict[str, Any] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] | DefaultPlaceholder = Default(
+            generate_unique_id
+        ),
+        strict_content_type: bool | DefaultPlaceholder = Default(True),
+        max_body_size: int | None = None,
+        form_limits: FormLimits | None = None,
+    ) -> None:
+        assert callable(endpoint), "An endpoint must be a callable"
+        validate_max_body_size(max_body_size)
+        self.path = path
+        self.endpoint = endpoint
+        self.summary = summary
+        self.response_description = response_description
+        self.deprecated = deprecated
+        self.operation_id = operation_id
+        self.response_model_include = response_model_include
+        self.response_model_exclude = response_model_exclude
+        self.response_model_by_alias = response_model_by_alias
+        self.response_model_exclude_unset = response_model_exclude_unset
+        self.response_model_exclude_defaults = response_model_exclude_defaults
+        self.response_model_exclude_none = response_model_exclude_none
+        self.include_in_schema = include_in_schema
+        self.response_class = response_class
+        self.dependency_overrides_provider = dependency_overrides_provider
+        self.callbacks = callbacks
+        self.openapi_extra = openapi_extra
+        self.generate_unique_id_function = generate_unique_id_function
+        self.strict_content_type = strict_content_type
+        self.max_body_size = max_body_size
+        self.form_limits: FormLimits = dict(form_limits or {})  # type: ignore[assignment]
+        self.tags: list[str | Enum] = tags or []
+        self.responses = responses or {}
+        self.name = get_name(endpoint) if name is None else name
+        self.path_regex, self.path_format, self.param_convertors = compile_path(path)
+        self.methods: set[str] = {method.upper() for method in (methods or ["GET"])}
+        make_id = (
+            generate_unique_id_function.value
+            if isinstance(generate_unique_id_function, DefaultPlaceholder)
+            else generate_unique_id_function
+        )
+        self.unique_id: str = self.operation_id or make_id(self)
+        self.status_code = int(status_code) if isinstance(status_code, IntEnum) else status_code
+        self.dependencies: list[Depends] = list(dependencies or [])
+        doc = description or inspect.cleandoc(self.endpoint.__doc__ or "")
+        # A form feed ends the part of the docstring that documents the operation.
+        self.description: str = doc.split("\f")[0].strip()
+        self.response_fields = self._additional_response_fields()
+        self._analyse_dependencies()
+        self._analyse_response(response_model)
+        self.plan = self._build_plan()
+        self.app = self.plan.asgi_app(self.get_route_handler())
+
+    # ---- registration-time analysis -------------------------------------------------------------
+    def _additional_response_fields(self) -> dict[int | str, ModelField]:
+        from ferroapi._fields import create_model_field
+
+        fields: dict[int | str, ModelField] = {}
+        for code, response in self.responses.items():
+            assert isinstance(response, dict), "An additional response must be a dict"
+            model = response.get("model")
+            if model:
+                assert is_body_allowed_for_status_code(code), (
+                    f"Status code {code} must not have a response body"
+                )
+                name = f"Response_{code}_{self.unique_id}"
+                fields[code] = create_model_field(name, model, mode="serialization")
+        return fields
+
+    def _analyse_dependencies(self) -> None:
+        from ferroapi.dependencies.analyze import get_body_field, get_flat_dependant, should_embed_body_fields
+
+        self.dependant = build_dependant(
+            path=self.path_format, call=self.endpoint, dependencies=self.dependencies
+        )
+        flat = get_flat_dependant(self.dependant)
+        self._embed_body_fields = should_embed_body_fields(flat.body_params)
+        self.body_field = get_body_field(
+            flat_dependant=flat, name=self.unique_id, embed_body_fields=self._embed_body_fields
+        )
+
+    def _analyse_response(self, response_model: Any) -> None:
+        from ferroapi._fields import create_model_field
+
+        generator = _is_generator(self.endpoint)
+        default_class = isinstance(self.response_class, DefaultPlaceholder)
+        sse_class = _subclass(self.response_class, EventSourceResponse)
+        self.is_sse_stream = generator and sse_class
+        self.is_json_stream = generator and default_class
+        self.stream_item_type: Any = None
+        if isinstance(response_model, DefaultPlaceholder):
+            annotation = typed_return_annotation(self.endpoint)
+            item = stream_item_type(annotation)
+            if _subclass(annotation, Response):
+                response_model = None
+            elif item is not None and generator:
+                if (default_class or sse_class) and not _subclass(item, ServerSentEvent):
+                    self.stream_item_type = item
+                response_model = None
+            else:
+                response_model = annotation
+        self.response_model = response_model
+        self.response_field: ModelField | None = None
+        if response_model:
+            assert is_body_allowed_for_status_code(self.status_code), (
+                f"Status code {self.status_code} must not have a response body"
+            )
+            name = "Response_" + self.unique_id
+            self.response_field = create_model_field(name, response_model, mode="serialization")
+        self.stream_item_field: ModelField | None = None
+        if self.stream_item_type:
+            name = "StreamItem_" + self.unique_id
+            self.stream_item_field = create_model_field(name, self.stream_item_type, mode="serialization")
+
+    def _build_plan(self) -> RoutePlan:
+        from ferroapi._pipeline.plan import build_plan
+
+        return build_plan(self)
+
+    # ---- FastAPI's extension points -------------------------------------------------------------
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """`request -> response` for this route; subclasses may wrap it (FastAPI's custom route classes)."""
+        return self.plan.respond
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child_scope = super().matches(scope)
+        if match is not Match.NONE:
+            child_scope["route"] = self
+        return match, child_scope
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().handle(scope, receive, send)
+
+
+class APIWebSocketRoute(StarletteWebSocketRoute):
+    """A WebSocket endpoint with dependency injection."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        name: str | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        dependency_overrides_provider: Any | None = None,
+    ) -> None:
+        from ferroapi._pipeline.websocket import websocket_app
+        from ferroapi.dependencies.analyze import get_flat_dependant, should_embed_body_fields
+
+        self.path = path
+        self.endpoint = endpoint
+        self.name = get_name(endpoint) if name is None else name
+        self.dependencies: list[Depends] = list(dependencies or [])
+        self.dependency_overrides_provider = dependency_overrides_provider
+        self.path_regex, self.path_format, self.param_convertors = compile_path(path)
+        self.dependant = build_dependant(
+            path=self.path_format, call=self.endpoint, dependencies=self.dependencies
+        )
+        flat = get_flat_dependant(self.dependant)
+        self._embed_body_fields = should_embed_body_fields(flat.body_params)
+        self.app = websocket_app(self)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child_scope = super().matches(scope)
+        if match is not Match.NONE:
+            child_scope["route"] = self
+        return match, child_scope

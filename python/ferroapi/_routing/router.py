@@ -1,0 +1,430 @@
+"""`APIRouter`: registers path operations and dispatches through the compiled native route table."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from enum import Enum
+from typing import TYPE_CHECKING, Any, SupportsIndex
+
+from starlette import routing as starlette_routing
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
+from typing_extensions import Unpack
+
+from ferroapi._routing.dispatch import dispatch
+from ferroapi._routing.include import IncludedRouter, first_limit, include_context
+from ferroapi._routing.lifespan import lifespan_context, merge_lifespans
+from ferroapi._routing.options import FormLimits, RouteOptions
+from ferroapi._routing.route import APIRoute, APIWebSocketRoute, validate_max_body_size
+from ferroapi._routing.table import RouteTable, compile_table
+from ferroapi.datastructures import Default
+from ferroapi.exceptions import FastAPIError
+from ferroapi.types import DecoratedCallable
+from ferroapi.utils import generate_unique_id, get_value_or_default
+
+if TYPE_CHECKING:
+    from ferroapi.params import Depends
+
+__all__ = ["APIRouter"]
+
+
+class _Epoch:
+    """Bumped whenever any router's route list changes: compiled tables compare it per request."""
+
+    value = 0
+
+    @classmethod
+    def bump(cls) -> None:
+        cls.value += 1
+
+
+class RouteList(list[BaseRoute]):
+    """A router's routes; any mutation invalidates the compiled tables."""
+
+    def append(self, route: BaseRoute) -> None:
+        super().append(route)
+        _Epoch.bump()
+
+    def extend(self, routes: Iterable[BaseRoute]) -> None:
+        super().extend(routes)
+        _Epoch.bump()
+
+    def insert(self, index: SupportsIndex, route: BaseRoute) -> None:
+        super().insert(index, route)
+        _Epoch.bump()
+
+    def remove(self, route: BaseRoute) -> None:
+        super().remove(route)
+        _Epoch.bump()
+
+    def pop(self, index: SupportsIndex = -1) -> BaseRoute:
+        _Epoch.bump()
+        return super().pop(index)
+
+    def clear(self) -> None:
+        super().clear()
+        _Epoch.bump()
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        super().__setitem__(index, value)
+        _Epoch.bump()
+
+    def __delitem__(self, index: Any) -> None:
+        super().__delitem__(index)
+        _Epoch.bump()
+
+    def __iadd__(self, routes: Iterable[BaseRoute]) -> RouteList:  # type: ignore[override]
+        super().__iadd__(routes)
+        _Epoch.bump()
+        return self
+
+    def sort(self, *args: Any, **kwargs: Any) -> None:
+        super().sort(*args, **kwargs)
+        _Epoch.bump()
+
+    def reverse(self) -> None:
+        super().reverse()
+        _Epoch.bump()
+
+
+class APIRouter(starlette_routing.Router):
+    """Groups path operations; `include_router` it into an app or another router."""
+
+    def __init__(
+        self,
+        *,
+        prefix: str = "",
+        tags: list[str | Enum] | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        default_response_class: type[Response] = Default(JSONResponse),
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        callbacks: list[BaseRoute] | None = None,
+        routes: list[BaseRoute] | None = None,
+        redirect_slashes: bool = True,
+        default: ASGIApp | None = None,
+        dependency_overrides_provider: Any | None = None,
+        route_class: type[APIRoute] = APIRoute,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        lifespan: Lifespan[Any] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
+        strict_content_type: bool = Default(True),
+        max_body_size: int | None = None,
+        form_limits: FormLimits | None = None,
+    ) -> None:
+        validate_max_body_size(max_body_size)
+        super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default)
+        self.lifespan_context = lifespan_context(self, lifespan)
+        if prefix:
+            assert prefix.startswith("/"), "A path prefix must start with '/'"
+            assert not prefix.endswith("/"), (
+                "A path prefix must not end with '/', as the routes will start with '/'"
+            )
+        self.on_startup: list[Callable[[], Any]] = list(on_startup or [])
+        self.on_shutdown: list[Callable[[], Any]] = list(on_shutdown or [])
+        self.prefix = prefix
+        self.tags: list[str | Enum] = tags or []
+        self.dependencies = list(dependencies or [])
+        self.deprecated = deprecated
+        self.include_in_schema = include_in_schema
+        self.responses = responses or {}
+        self.callbacks = callbacks or []
+        self.dependency_overrides_provider = dependency_overrides_provider
+        self.route_class = route_class
+        self.default_response_class = default_response_class
+        self.generate_unique_id_function = generate_unique_id_function
+        self.strict_content_type = strict_content_type
+        self.max_body_size = max_body_size
+        self.form_limits: dict[str, int] = dict(form_limits or {})
+        self._table: RouteTable | None = None
+
+    # ---- the route list and its compiled table ----------------------------------------------------
+    @property  # type: ignore[override]
+    def routes(self) -> RouteList:
+        return self._routes
+
+    @routes.setter
+    def routes(self, routes: Iterable[BaseRoute]) -> None:
+        self._routes = RouteList(routes)
+        _Epoch.bump()
+
+    def _mark_routes_changed(self) -> None:
+        _Epoch.bump()
+
+    def effective_routes(self) -> list[BaseRoute]:
+        """The routes in dispatch order, included routers flattened into their effective routes."""
+        flat: list[BaseRoute] = []
+        for route in list(self.routes):
+            if isinstance(route, IncludedRouter):
+                flat.extend(route.effective_routes())
+            else:
+                flat.append(route)
+        return flat
+
+    def route_table(self) -> RouteTable:
+        table = self._table
+        if table is None or table.epoch != _Epoch.value or table.redirect_slashes != self.redirect_slashes:
+            epoch = _Epoch.value
+            table = compile_table(
+                self.effective_routes(), redirect_slashes=self.redirect_slashes, epoch=epoch
+            )
+            self._table = table
+        return table
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if "router" not in scope:
+            scope["router"] = self
+        if scope["type"] == "lifespan":
+            await self.lifespan(scope, receive, send)
+            return
+        await dispatch(self, self.route_table(), scope, receive, send)
+
+    # ---- path operations ------------------------------------------------------------------------
+    def add_api_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: set[str] | list[str] | None = None,
+        route_class_override: type[APIRoute] | None = None,
+        **options: Unpack[RouteOptions],
+    ) -> None:
+        route_class = route_class_override or self.route_class
+        merged: dict[str, Any] = dict(options)
+        merged["tags"] = [*self.tags, *(options.get("tags") or [])]
+        merged["dependencies"] = [*self.dependencies, *(options.get("dependencies") or [])]
+        merged["responses"] = {**self.responses, **(options.get("responses") or {})}
+        merged["callbacks"] = [*self.callbacks, *(options.get("callbacks") or [])]
+        merged["deprecated"] = options.get("deprecated") or self.deprecated
+        merged["include_in_schema"] = options.get("include_in_schema", True) and self.include_in_schema
+        merged["response_class"] = get_value_or_default(
+            options.get("response_class", Default(JSONResponse)), self.default_response_class
+        )
+        merged["generate_unique_id_function"] = get_value_or_default(
+            options.get("generate_unique_id_function", Default(generate_unique_id)),
+            self.generate_unique_id_function,
+        )
+        merged["strict_content_type"] = get_value_or_default(
+            options.get("strict_content_type", Default(True)), self.strict_content_type
+        )
+        merged["max_body_size"] = first_limit(options.get("max_body_size"), self.max_body_size)
+        if not merged.get("form_limits"):
+            merged.pop("form_limits", None)
+        route = route_class(
+            self.prefix + path,
+            endpoint=endpoint,
+            methods=methods,
+            dependency_overrides_provider=self.dependency_overrides_provider,
+            **merged,
+        )
+        self.routes.append(route)
+
+    def api_route(
+        self, path: str, *, methods: list[str] | None = None, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_api_route(path, func, methods=methods, **options)
+            return func
+
+        return decorator
+
+    def get(
+        self, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.api_route(path, methods=["GET"], **options)
+
+    def put(
+        self, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.api_route(path, methods=["PUT"], **options)
+
+    def post(
+        self, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.api_route(path, methods=["POST"], **options)
+
+    def delete(
+        self, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.api_route(path, methods=["DELETE"], **options)
+
+    def options(
+        self, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.api_route(path, methods=["OPTIONS"], **options)
+
+    def head(
+        self, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.api_route(path, methods=["HEAD"], **options)
+
+    def patch(
+        self, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.api_route(path, methods=["PATCH"], **options)
+
+    def trace(
+        self, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.api_route(path, methods=["TRACE"], **options)
+
+    # ---- WebSockets and plain starlette routes ----------------------------------------------------
+    def add_api_websocket_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        name: str | None = None,
+        *,
+        dependencies: Sequence[Depends] | None = None,
+    ) -> None:
+        route = APIWebSocketRoute(
+            self.prefix + path,
+            endpoint=endpoint,
+            name=name,
+            dependencies=[*self.dependencies, *(dependencies or [])],
+            dependency_overrides_provider=self.dependency_overrides_provider,
+        )
+        self.routes.append(route)
+
+    def websocket(
+        self, path: str, name: str | None = None, *, dependencies: Sequence[Depends] | None = None
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_api_websocket_route(path, func, name=name, dependencies=dependencies)
+            return func
+
+        return decorator
+
+    def websocket_route(
+        self, path: str, name: str | None = None
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_websocket_route(path, func, name=name)
+            return func
+
+        return decorator
+
+    def route(
+        self,
+        path: str,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_route(path, func, methods=methods, name=name, include_in_schema=include_in_schema)
+            return func
+
+        return decorator
+
+    def add_route(
+        self,
+        path: str,
+        endpoint: Callable[[Request], Awaitable[Response] | Response],
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        route = starlette_routing.Route(
+            path, endpoint=endpoint, methods=methods, name=name, include_in_schema=include_in_schema
+        )
+        self.routes.append(route)
+
+    # ---- inclusion and lifespan ---------------------------------------------------------------
+    def _contains_router(self, router: APIRouter, seen: set[int] | None = None) -> bool:
+        seen = set() if seen is None else seen
+        if id(self) in seen:
+            return False
+        seen.add(id(self))
+        for route in self.routes:
+            if isinstance(route, IncludedRouter) and (
+                route.original_router is router or route.original_router._contains_router(router, seen)
+            ):
+                return True
+        return False
+
+    def include_router(
+        self,
+        router: APIRouter,
+        *,
+        prefix: str = "",
+        tags: list[str | Enum] | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        default_response_class: type[Response] = Default(JSONResponse),
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        callbacks: list[BaseRoute] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
+        max_body_size: int | None = None,
+        form_limits: FormLimits | None = None,
+    ) -> None:
+        assert self is not router, (
+            "Cannot include the same APIRouter instance into itself. "
+            "Did you mean to include a different router?"
+        )
+        assert not router._contains_router(self), (
+            "Cannot include an APIRouter instance that already includes this router. "
+            "Did you mean to include a different router?"
+        )
+        validate_max_body_size(max_body_size)
+        if prefix:
+            assert prefix.startswith("/"), "A path prefix must start with '/'"
+            assert not prefix.endswith("/"), (
+                "A path prefix must not end with '/', as the routes will start with '/'"
+            )
+        else:
+            for route in router.effective_routes():
+                path = getattr(route, "path", None)
+                if path is not None and not path:
+                    name = getattr(route, "name", "unknown")
+                    raise FastAPIError(f"Prefix and path cannot be both empty (path operation: {name})")
+        context = include_context(
+            parent=self,
+            router=router,
+            prefix=prefix,
+            tags=tags,
+            dependencies=dependencies,
+            default_response_class=default_response_class,
+            responses=responses,
+            callbacks=callbacks,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+            generate_unique_id_function=generate_unique_id_function,
+            max_body_size=max_body_size,
+            form_limits=dict(form_limits or {}),
+        )
+        self.routes.append(IncludedRouter(router, context))
+        self.on_startup.extend(router.on_startup)
+        self.on_shutdown.extend(router.on_shutdown)
+        self.lifespan_context = merge_lifespans(self.lifespan_context, router.lifespan_context)
+
+    def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        assert event_type in ("startup", "shutdown")
+        (self.on_startup if event_type == "startup" else self.on_shutdown).append(func)
+
+    def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_event_handler(event_type, func)
+            return func
+
+        return decorator
+
+    async def _startup(self) -> None:
+        for handler in self.on_startup:
+            if inspect.iscoroutinefunction(handler):
+                await handler()
+            else:
+                handler()
+
+    async def _shutdown(self) -> None:
+        for handler in self.on_shutdown:
+            if inspect.iscoroutinefunction(handler):
+                await handler()
+            else:
+                handler()

@@ -1,0 +1,103 @@
+"""The compiled route table: the router's routes handed to the native matcher once.
+
+Routes the native matcher can decide (API routes, starlette routes, WebSocket routes, mounts with the
+built-in convertors and the stock `matches()`) are compiled into native segments. Anything else (Host
+routes, custom `BaseRoute`s, overridden `matches()`, custom convertors) is an opaque barrier: its
+`matches()` runs in Python at its place in the order, between the native segments around it, so the
+first-registered-wins order is kept exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from starlette import convertors
+from starlette import routing as starlette_routing
+from starlette.routing import BaseRoute
+
+from ferroapi import _ferroapi
+from ferroapi._routing.route import APIRoute, APIWebSocketRoute
+
+__all__ = ["NativeSegment", "RouteTable", "compile_table"]
+
+_BUILTIN_CONVERTORS = frozenset(
+    {
+        convertors.StringConvertor,
+        convertors.PathConvertor,
+        convertors.IntegerConvertor,
+        convertors.FloatConvertor,
+        convertors.UUIDConvertor,
+    }
+)
+_STOCK_MATCHES = frozenset(
+    {
+        starlette_routing.Route.matches,
+        starlette_routing.WebSocketRoute.matches,
+        starlette_routing.Mount.matches,
+        APIRoute.matches,
+        APIWebSocketRoute.matches,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NativeSegment:
+    """Consecutive natively matchable routes; `routes[i]` is the route of native index i."""
+
+    matcher: _ferroapi.Router
+    routes: tuple[BaseRoute, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTable:
+    epoch: int
+    redirect_slashes: bool
+    segments: tuple[NativeSegment | BaseRoute, ...]
+    # The common case, one native segment: resolve() also decides the slash redirect in that call.
+    single: NativeSegment | None
+
+
+def _spec(index: int, route: BaseRoute) -> tuple[int, str, int, Any] | None:
+    if type(route).matches not in _STOCK_MATCHES:
+        return None
+    if any(type(c) not in _BUILTIN_CONVERTORS for c in getattr(route, "param_convertors", {}).values()):
+        return None
+    if isinstance(route, starlette_routing.Mount):
+        return (index, route.path, _ferroapi.ROUTE_MOUNT, None)
+    if isinstance(route, starlette_routing.WebSocketRoute):
+        return (index, route.path, _ferroapi.ROUTE_WEBSOCKET, None)
+    if isinstance(route, starlette_routing.Route):
+        methods = route.methods
+        return (index, route.path, _ferroapi.ROUTE_HTTP, tuple(methods) if methods else None)
+    return None
+
+
+def compile_table(routes: Sequence[BaseRoute], *, redirect_slashes: bool, epoch: int) -> RouteTable:
+    segments: list[NativeSegment | BaseRoute] = []
+    pending_specs: list[tuple[int, str, int, Any]] = []
+    pending_routes: list[BaseRoute] = []
+
+    def flush(redirect: bool) -> None:
+        if pending_routes:
+            matcher = _ferroapi.Router(list(pending_specs), redirect)
+            segments.append(NativeSegment(matcher, tuple(pending_routes)))
+            pending_specs.clear()
+            pending_routes.clear()
+
+    opaque = [_spec(0, route) is None for route in routes]
+    single = not any(opaque)
+    for route, is_opaque in zip(routes, opaque, strict=True):
+        if is_opaque:
+            flush(False)
+            segments.append(route)
+            continue
+        spec = _spec(len(pending_routes), route)
+        assert spec is not None
+        pending_specs.append(spec)
+        pending_routes.append(route)
+    flush(redirect_slashes and single)
+    only = segments[0] if single and len(segments) == 1 else None
+    assert only is None or isinstance(only, NativeSegment)
+    return RouteTable(epoch=epoch, redirect_slashes=redirect_slashes, segments=tuple(segments), single=only)

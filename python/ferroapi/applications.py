@@ -1,0 +1,402 @@
+"""`FerroAPI`: the application (FastAPI's `FastAPI`, same constructor and methods).
+
+Request path: `__call__` -> ServerErrorMiddleware -> (user middleware stack, when there is one) ->
+exception handling -> the router's native dispatch. Without user middleware, starlette's
+`ExceptionMiddleware` is replaced by `_Handled`, which answers with the same handlers but wraps
+nothing per request: API routes handle their own exceptions before sending.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Awaitable, Callable, Sequence
+from enum import Enum
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import State
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from typing_extensions import Unpack
+
+from ferroapi._pipeline.app_limit import AppBodyLimitMiddleware
+from ferroapi._routing.docs import add_docs_routes
+from ferroapi._routing.options import FormLimits, RouteOptions
+from ferroapi._routing.route import APIRoute
+from ferroapi._routing.router import APIRouter, _Epoch
+from ferroapi.datastructures import Default
+from ferroapi.dependencies.overrides import OverridesDict
+from ferroapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+    websocket_request_validation_exception_handler,
+)
+from ferroapi.exceptions import (
+    FastAPIDeprecationWarning,
+    RequestValidationError,
+    WebSocketRequestValidationError,
+)
+from ferroapi.types import DecoratedCallable
+from ferroapi.utils import generate_unique_id
+
+__all__ = ["DEFAULT_MAX_BODY_SIZE", "FastAPI", "FerroAPI"]
+
+# Bodies larger than this are refused with 413 unless the app, a router or a route says otherwise
+# (`max_body_size=None` turns the limit off, as FastAPI's default is).
+DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024
+
+
+class _Handled:
+    """starlette's ExceptionMiddleware contract (handlers in the scope, same lookup), without wrapping."""
+
+    def __init__(self, app: ASGIApp, handlers: dict[Any, Any], debug: bool) -> None:
+        from ferroapi._pipeline.errors import EXCEPTION_HANDLERS_KEY
+
+        self.app = app
+        self.key = EXCEPTION_HANDLERS_KEY
+        # starlette's own registration (its defaults for HTTPException and WebSocketException included).
+        reference = ExceptionMiddleware(app, handlers=handlers, debug=debug)
+        self.handlers = (reference._exception_handlers, reference._status_handlers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from ferroapi._pipeline.errors import handle_exception
+
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        scope[self.key] = self.handlers
+        try:
+            await self.app(scope, receive, send)
+        except Exception as exc:
+            conn = (
+                Request(scope, receive, send) if scope["type"] == "http" else WebSocket(scope, receive, send)
+            )
+            if not await handle_exception(conn, exc, scope, receive, send, started=False):
+                raise
+
+
+class FerroAPI(Starlette):
+    """The application. `FerroAPI(...)` accepts FastAPI's arguments."""
+
+    def __init__(
+        self,
+        *,
+        debug: bool = False,
+        routes: list[BaseRoute] | None = None,
+        title: str = "FastAPI",
+        summary: str | None = None,
+        description: str = "",
+        version: str = "0.1.0",
+        openapi_url: str | None = "/openapi.json",
+        openapi_tags: list[dict[str, Any]] | None = None,
+        servers: list[dict[str, str | Any]] | None = None,
+        dependencies: Sequence[Any] | None = None,
+        default_response_class: type[Response] = Default(JSONResponse),
+        redirect_slashes: bool = True,
+        docs_url: str | None = "/docs",
+        redoc_url: str | None = "/redoc",
+        swagger_ui_oauth2_redirect_url: str | None = "/docs/oauth2-redirect",
+        swagger_ui_init_oauth: dict[str, Any] | None = None,
+        middleware: Sequence[Middleware] | None = None,
+        exception_handlers: dict[int | type[Exception], Callable[[Request, Any], Any]] | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        lifespan: Lifespan[Any] | None = None,
+        terms_of_service: str | None = None,
+        contact: dict[str, str | Any] | None = None,
+        license_info: dict[str, str | Any] | None = None,
+        root_path: str = "",
+        root_path_in_servers: bool = True,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        callbacks: list[BaseRoute] | None = None,
+        webhooks: APIRouter | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        swagger_ui_parameters: dict[str, Any] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
+        separate_input_output_schemas: bool = True,
+        openapi_external_docs: dict[str, Any] | None = None,
+        strict_content_type: bool = Default(True),
+        max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
+        form_limits: FormLimits | None = None,
+        telemetry: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> None:
+        self.max_body_size = max_body_size
+        self.debug = debug
+        self.title = title
+        self.summary = summary
+        self.description = description
+        self.version = version
+        self.terms_of_service = terms_of_service
+        self.contact = contact
+        self.license_info = license_info
+        self.openapi_url = openapi_url
+        self.openapi_tags = openapi_tags
+        self.root_path_in_servers = root_path_in_servers
+        self.docs_url = docs_url
+        self.redoc_url = redoc_url
+        self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
+        self.swagger_ui_init_oauth = swagger_ui_init_oauth
+        self.swagger_ui_parameters = swagger_ui_parameters
+        self.servers = servers or []
+        self.separate_input_output_schemas = separate_input_output_schemas
+        self.openapi_external_docs = openapi_external_docs
+        self.extra = extra
+        self.openapi_version = "3.1.0"
+        self.openapi_schema: dict[str, Any] | None = None
+        self._openapi_epoch: int | None = None
+        if self.openapi_url:
+            assert self.title, "A title must be provided for OpenAPI, e.g.: 'My API'"
+            assert self.version, "A version must be provided for OpenAPI, e.g.: '2.1.0'"
+        self.webhooks = webhooks or APIRouter()
+        if root_path:
+            warnings.warn(
+                "The `root_path` parameter is deprecated. Configure the server's root path instead, for "
+                "example with `fastapi run --root-path /api/v1`.",
+                category=FastAPIDeprecationWarning,
+                stacklevel=2,
+            )
+        self.root_path = root_path
+        self.state = State()
+        self.dependency_overrides = OverridesDict()
+        self.router: APIRouter = APIRouter(
+            routes=routes,
+            redirect_slashes=redirect_slashes,
+            dependency_overrides_provider=self,
+            on_startup=on_startup,
+            on_shutdown=on_shutdown,
+            lifespan=lifespan,
+            default_response_class=default_response_class,
+            dependencies=dependencies,
+            callbacks=callbacks,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+            responses=responses,
+            generate_unique_id_function=generate_unique_id_function,
+            strict_content_type=strict_content_type,
+            max_body_size=max_body_size,
+            form_limits=form_limits,
+        )
+        self.exception_handlers: dict[Any, Callable[[Request, Any], Response | Awaitable[Response]]] = dict(
+            exception_handlers or {}
+        )
+        self.exception_handlers.setdefault(HTTPException, http_exception_handler)
+        self.exception_handlers.setdefault(RequestValidationError, request_validation_exception_handler)
+        self.exception_handlers.setdefault(
+            WebSocketRequestValidationError,
+            websocket_request_validation_exception_handler,  # type: ignore[arg-type]
+        )
+        self.user_middleware: list[Middleware] = list(middleware or [])
+        self.middleware_stack: ASGIApp | None = None
+        self.setup()
+
+    @property
+    def dependency_overrides(self) -> OverridesDict:
+        return self._dependency_overrides
+
+    @dependency_overrides.setter
+    def dependency_overrides(self, overrides: dict[Callable[..., Any], Callable[..., Any]]) -> None:
+        # A plain dict assigned by the user is wrapped, so cached dependency plans see its changes.
+        self._dependency_overrides = (
+            overrides if isinstance(overrides, OverridesDict) else OverridesDict(overrides)
+        )
+
+    def build_middleware_stack(self) -> ASGIApp:
+        error_handler = None
+        handlers: dict[Any, Any] = {}
+        for key, value in self.exception_handlers.items():
+            if key in (500, Exception):
+                error_handler = value
+            else:
+                handlers[key] = value
+        app: ASGIApp
+        if not self.user_middleware:
+            app = _Handled(self.router, handlers, self.debug)
+        else:
+            app = ExceptionMiddleware(self.router, handlers=handlers, debug=self.debug)
+            for cls, args, kwargs in reversed(self.user_middleware):
+                app = cls(app, *args, **kwargs)
+            app = AppBodyLimitMiddleware(app, max_body_size=self.max_body_size)
+        return ServerErrorMiddleware(app, handler=error_handler, debug=self.debug)
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI document, generated on first use and again after the routes change."""
+        if not self.openapi_schema or self._openapi_epoch != _Epoch.value:
+            from ferroapi.openapi.utils import get_openapi
+
+            self._openapi_epoch = _Epoch.value
+            self.openapi_schema = get_openapi(
+                title=self.title,
+                version=self.version,
+                openapi_version=self.openapi_version,
+                summary=self.summary,
+                description=self.description,
+                terms_of_service=self.terms_of_service,
+                contact=self.contact,
+                license_info=self.license_info,
+                routes=self.router.effective_routes(),
+                webhooks=self.webhooks.effective_routes(),
+                tags=self.openapi_tags,
+                servers=self.servers,
+                separate_input_output_schemas=self.separate_input_output_schemas,
+                external_docs=self.openapi_external_docs,
+            )
+        return self.openapi_schema
+
+    def setup(self) -> None:
+        add_docs_routes(self)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.root_path:
+            scope["root_path"] = self.root_path
+        scope["app"] = self
+        stack = self.middleware_stack
+        if stack is None:
+            stack = self.middleware_stack = self.build_middleware_stack()
+        await stack(scope, receive, send)
+
+    # ---- registration, delegated to the router ----------------------------------------------------
+    def add_api_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: list[str] | None = None,
+        **options: Unpack[RouteOptions],
+    ) -> None:
+        self.router.add_api_route(path, endpoint, methods=methods, **options)
+
+    def api_route(
+        self, path: str, *, methods: list[str] | None = None, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.api_route(path, methods=methods, **options)
+
+    def get(
+        self, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.get(path, **options)
+
+    def put(
+        self, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.put(path, **options)
+
+    def post(
+        self, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.post(path, **options)
+
+    def delete(
+        self, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.delete(path, **options)
+
+    def options(
+        self, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.options(path, **options)
+
+    def head(
+        self, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.head(path, **options)
+
+    def patch(
+        self, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.patch(path, **options)
+
+    def trace(
+        self, path: str, **options: Unpack[RouteOptions]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.trace(path, **options)
+
+    def add_api_websocket_route(
+        self, path: str, endpoint: Callable[..., Any], name: str | None = None, *, dependencies: Any = None
+    ) -> None:
+        self.router.add_api_websocket_route(path, endpoint, name=name, dependencies=dependencies)
+
+    def websocket(
+        self, path: str, name: str | None = None, *, dependencies: Any = None
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.websocket(path, name=name, dependencies=dependencies)
+
+    def websocket_route(
+        self, path: str, name: str | None = None
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.websocket_route(path, name=name)
+
+    def include_router(
+        self,
+        router: APIRouter,
+        *,
+        prefix: str = "",
+        tags: list[str | Enum] | None = None,
+        dependencies: Any = None,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        default_response_class: type[Response] = Default(JSONResponse),
+        callbacks: list[BaseRoute] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
+        max_body_size: int | None = None,
+        form_limits: FormLimits | None = None,
+    ) -> None:
+        self.router.include_router(
+            router,
+            prefix=prefix,
+            tags=tags,
+            dependencies=dependencies,
+            responses=responses,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+            default_response_class=default_response_class,
+            callbacks=callbacks,
+            generate_unique_id_function=generate_unique_id_function,
+            max_body_size=max_body_size,
+            form_limits=form_limits,
+        )
+
+    def route(
+        self,
+        path: str,
+        methods: list[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.route(path, methods=methods, name=name, include_in_schema=include_in_schema)
+
+    def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.on_event(event_type)
+
+    def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        self.router.add_event_handler(event_type, func)
+
+    def middleware(self, middleware_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_middleware(BaseHTTPMiddleware, dispatch=func)
+            return func
+
+        return decorator
+
+    def exception_handler(
+        self, exc_class_or_status_code: int | type[Exception]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_exception_handler(exc_class_or_status_code, func)
+            return func
+
+        return decorator
+
+
+# FastAPI's name: `from ferroapi import FastAPI` keeps renamed imports working.
+FastAPI = FerroAPI

@@ -1,0 +1,3 @@
+from starlette.middleware.gzip import GZipMiddleware as GZipMiddleware
+
+__all__ = ["GZipMiddleware"]

@@ -1,0 +1,3 @@
+from starlette.middleware.httpsredirect import HTTPSRedirectMiddleware as HTTPSRedirectMiddleware
+
+__all__ = ["HTTPSRedirectMiddleware"]

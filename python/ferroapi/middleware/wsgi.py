@@ -1,0 +1,3 @@
+from starlette.middleware.wsgi import WSGIMiddleware as WSGIMiddleware
+
+__all__ = ["WSGIMiddleware"]

@@ -1,0 +1,61 @@
+"""Response classes by FastAPI's names: starlette's, plus SSE, ORJSON and UJSON variants.
+
+`ORJSONResponse` and `UJSONResponse` need the optional `orjson` / `ujson` packages at render time, as
+in FastAPI. A route's default (no `response_class`) renders with pydantic-core, which is faster than
+either.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from starlette.responses import FileResponse as FileResponse
+from starlette.responses import HTMLResponse as HTMLResponse
+from starlette.responses import JSONResponse as JSONResponse
+from starlette.responses import PlainTextResponse as PlainTextResponse
+from starlette.responses import RedirectResponse as RedirectResponse
+from starlette.responses import Response as Response
+from starlette.responses import StreamingResponse as StreamingResponse
+
+from ferroapi.sse import EventSourceResponse as EventSourceResponse
+
+__all__ = [
+    "EventSourceResponse",
+    "FileResponse",
+    "HTMLResponse",
+    "JSONResponse",
+    "ORJSONResponse",
+    "PlainTextResponse",
+    "RedirectResponse",
+    "Response",
+    "StreamingResponse",
+    "UJSONResponse",
+]
+
+
+def _optional(module: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError:  # pragma: no cover - depends on the environment
+        return None
+
+
+class UJSONResponse(JSONResponse):
+    """JSON rendered by `ujson` (not installed with ferroapi)."""
+
+    def render(self, content: Any) -> bytes:
+        ujson = _optional("ujson")
+        assert ujson is not None, "ujson must be installed to use UJSONResponse"
+        rendered: str = ujson.dumps(content, ensure_ascii=False)
+        return rendered.encode("utf-8")
+
+
+class ORJSONResponse(JSONResponse):
+    """JSON rendered by `orjson` (not installed with ferroapi); numpy values and non-str keys allowed."""
+
+    def render(self, content: Any) -> bytes:
+        orjson = _optional("orjson")
+        assert orjson is not None, "orjson must be installed to use ORJSONResponse"
+        rendered: bytes = orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+        return rendered
