@@ -144,9 +144,11 @@ class Framework:
     ) -> list[Snapshot]:
         """Assert this framework answers `requests` exactly as FastAPI does; return this side's answers."""
         headers = tuple(headers)
-        options = {"headers": headers, "raise_server_exceptions": raise_server_exceptions}
-        expected = load("fastapi").run(app_factory, requests, **options)
-        got = self.run(app_factory, requests, **options)
+        raise_exc = raise_server_exceptions
+        expected = load("fastapi").run(
+            app_factory, requests, headers=headers, raise_server_exceptions=raise_exc
+        )
+        got = self.run(app_factory, requests, headers=headers, raise_server_exceptions=raise_exc)
         assert_same(requests, expected, got, self.name)
         return got
 
