@@ -1,9 +1,8 @@
 """`FerroAPI`: the application (FastAPI's `FastAPI`, same constructor and methods).
 
-Request path: `__call__` -> ServerErrorMiddleware -> (user middleware stack, when there is one) ->
-exception handling -> the router's native dispatch. Without user middleware, starlette's
-`ExceptionMiddleware` is replaced by `_Handled`, which answers with the same handlers but wraps
-nothing per request: API routes handle their own exceptions before sending.
+Request path: `__call__` -> ServerErrorMiddleware -> body limit -> user middleware -> ExceptionMiddleware
+-> the router's native dispatch. Without user middleware the first layers collapse into one
+`AppEntry` (same handlers, same 500s) and the router enforces the body limits itself.
 """
 
 from __future__ import annotations
@@ -24,10 +23,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
-from starlette.websockets import WebSocket
 from typing_extensions import Unpack
 
 from ferroapi._pipeline.app_limit import AppBodyLimitMiddleware
+from ferroapi._pipeline.entry import AppEntry
 from ferroapi._routing.docs import add_docs_routes
 from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute
@@ -52,35 +51,6 @@ __all__ = ["DEFAULT_MAX_BODY_SIZE", "FastAPI", "FerroAPI"]
 # Bodies larger than this are refused with 413 unless the app, a router or a route says otherwise
 # (`max_body_size=None` turns the limit off, as FastAPI's default is).
 DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024
-
-
-class _Handled:
-    """starlette's ExceptionMiddleware contract (handlers in the scope, same lookup), without wrapping."""
-
-    def __init__(self, app: ASGIApp, handlers: dict[Any, Any], debug: bool) -> None:
-        from ferroapi._pipeline.errors import EXCEPTION_HANDLERS_KEY
-
-        self.app = app
-        self.key = EXCEPTION_HANDLERS_KEY
-        # starlette's own registration (its defaults for HTTPException and WebSocketException included).
-        reference = ExceptionMiddleware(app, handlers=handlers, debug=debug)
-        self.handlers = (reference._exception_handlers, reference._status_handlers)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from ferroapi._pipeline.errors import handle_exception
-
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        scope[self.key] = self.handlers
-        try:
-            await self.app(scope, receive, send)
-        except Exception as exc:
-            conn = (
-                Request(scope, receive, send) if scope["type"] == "http" else WebSocket(scope, receive, send)
-            )
-            if not await handle_exception(conn, exc, scope, receive, send, started=False):
-                raise
 
 
 class FerroAPI(Starlette):
@@ -218,14 +188,12 @@ class FerroAPI(Starlette):
                 error_handler = value
             else:
                 handlers[key] = value
-        app: ASGIApp
         if not self.user_middleware:
-            app = _Handled(self.router, handlers, self.debug)
-        else:
-            app = ExceptionMiddleware(self.router, handlers=handlers, debug=self.debug)
-            for cls, args, kwargs in reversed(self.user_middleware):
-                app = cls(app, *args, **kwargs)
-            app = AppBodyLimitMiddleware(app, max_body_size=self.max_body_size)
+            return AppEntry(self.router, handlers, error_handler, self.debug)
+        app: ASGIApp = ExceptionMiddleware(self.router, handlers=handlers, debug=self.debug)
+        for cls, args, kwargs in reversed(self.user_middleware):
+            app = cls(app, *args, **kwargs)
+        app = AppBodyLimitMiddleware(app, max_body_size=self.max_body_size)
         return ServerErrorMiddleware(app, handler=error_handler, debug=self.debug)
 
     def openapi(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pydantic_core import PydanticUndefined
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -22,9 +23,10 @@ from ferroapi._pipeline.lanes import open_stream
 from ferroapi._pipeline.lifecycle import Lifecycle
 from ferroapi._pipeline.plan import Lane, RoutePlan
 from ferroapi._pipeline.render import render_value
+from ferroapi.dependencies.solve import solve_dependencies
 from ferroapi.exceptions import FastAPIError, RequestValidationError
 
-__all__ = ["LIFECYCLE_SCOPE_KEY", "RouteApp", "lifecycle_of", "respond"]
+__all__ = ["LIFECYCLE_SCOPE_KEY", "Exchange", "RouteApp", "lifecycle_of", "respond"]
 
 # The one scope key the pipeline uses: a route handler receives only `request`, and a custom route
 # class may rebuild the Request from the same scope, so the exchange travels with the scope.
@@ -56,10 +58,8 @@ def lifecycle_of(scope: Scope) -> Lifecycle:
 
 async def respond(plan: RoutePlan, request: Request) -> Response:
     """Body -> dependencies -> endpoint -> response, for one request."""
-    from ferroapi.dependencies.solve import solve_dependencies
-
     lifecycle = lifecycle_of(request.scope)
-    body = await read_body(plan, request, lifecycle) if plan.body_field is not None else None
+    body = await read_body(plan, request, lifecycle) if plan.body_field is not None else PydanticUndefined
     solved = await solve_dependencies(
         request=request,
         dependant=plan.dependant,
@@ -70,7 +70,9 @@ async def respond(plan: RoutePlan, request: Request) -> Response:
     )
     if solved.errors:
         ctx = plan.site.context(request.method, request.scope.get("root_path", ""), plan.dependant.path)
-        raise RequestValidationError(solved.errors, body=body, endpoint_ctx=ctx)
+        raise RequestValidationError(
+            solved.errors, body=None if body is PydanticUndefined else body, endpoint_ctx=ctx
+        )
     if plan.lane is not Lane.RESPONSE:
         return await open_stream(plan, request, solved, lifecycle)
     value = await call_endpoint(plan, solved.values)
@@ -78,23 +80,28 @@ async def respond(plan: RoutePlan, request: Request) -> Response:
         if value.background is None:
             value.background = solved.background_tasks
         return value
-    return render_value(plan, value, request, solved.response, solved.background_tasks)
+    sub_response = solved.response if solved.response_used else None
+    return render_value(plan, value, request, sub_response, solved.background_tasks)
 
 
 class RouteApp:
     """The ASGI app of an API route: lifecycle, handler, send, exception handlers."""
 
-    __slots__ = ("handler",)
+    __slots__ = ("handler", "plan")
 
-    def __init__(self, handler: Callable[[Request], Awaitable[Response]]) -> None:
+    def __init__(self, handler: Callable[[Request], Awaitable[Response]], plan: RoutePlan) -> None:
         self.handler = handler
+        self.plan = plan
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
         exchange = Exchange()
         scope[LIFECYCLE_SCOPE_KEY] = exchange
         try:
-            await self._serve(request, exchange, scope, receive, send)
+            if self.plan.needs_stacks or _has_overrides(self.plan):
+                await self._serve(request, exchange, scope, receive, send)
+            else:
+                await self._serve_flat(request, exchange, scope, receive, send)
         except Exception as exc:
             if not await handle_exception(request, exc, scope, receive, send, started=exchange.sending):
                 raise
@@ -112,3 +119,22 @@ class RouteApp:
             sent = True
         if not sent:
             raise FastAPIError(_NOT_AWAITED)
+
+    async def _serve_flat(
+        self, request: Request, exchange: Exchange, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """No yield dependency can have opened anything: the stacks need not be entered."""
+        response: Any = await self.handler(request)
+        exchange.sending = True
+        await response(scope, receive, send)
+        lifecycle = exchange.lifecycle
+        # Defensive: close whatever a custom handler may still have registered.
+        if lifecycle.function_stack._exit_callbacks:
+            await lifecycle.function_stack.aclose()
+        if lifecycle.request_stack._exit_callbacks:
+            await lifecycle.request_stack.aclose()
+
+
+def _has_overrides(plan: RoutePlan) -> bool:
+    provider = plan.overrides_provider
+    return provider is not None and bool(getattr(provider, "dependency_overrides", None))

@@ -30,14 +30,14 @@ _NO_CACHE = [(b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]
 
 def _response_args(plan: RoutePlan, solved: Any) -> dict[str, Any]:
     args: dict[str, Any] = {"background": solved.background_tasks}
-    status = response_status(plan, solved.response)
+    status = response_status(plan, solved.response if solved.response_used else None)
     if status is not None:
         args["status_code"] = status
     return args
 
 
 def _sub_headers(solved: Any) -> list[tuple[bytes, bytes]]:
-    return list(getattr(solved.response, "raw_headers", None) or [])
+    return list(solved.response.raw_headers) if solved.response_used else []
 
 
 async def open_stream(plan: RoutePlan, request: Request, solved: Any, lifecycle: Lifecycle) -> Response:

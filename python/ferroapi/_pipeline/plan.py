@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ferroapi.datastructures import DefaultPlaceholder
@@ -102,17 +101,8 @@ class RoutePlan:
     response_field: ModelField | None
     stream_item_field: ModelField | None
     dump_options: dict[str, Any]
-
-    async def respond(self, request: Request) -> Response:
-        """Run the request pipeline for this route (see `ferroapi._pipeline.handler`)."""
-        from ferroapi._pipeline.handler import respond
-
-        return await respond(self, request)
-
-    def asgi_app(self, handler: Callable[[Request], Any]) -> Any:
-        from ferroapi._pipeline.handler import RouteApp
-
-        return RouteApp(handler)
+    # whether the exit stacks must be entered: yield dependencies, uploaded files or a stream to tear down
+    needs_stacks: bool
 
 
 def _lane(route: APIRoute) -> Lane:
@@ -127,6 +117,16 @@ def _lane(route: APIRoute) -> Lane:
     return Lane.RESPONSE
 
 
+def _has_yield_dependency(dependant: Dependant) -> bool:
+    pending = list(dependant.dependencies)
+    while pending:
+        sub = pending.pop()
+        if sub.is_gen or sub.is_async_gen:
+            return True
+        pending.extend(sub.dependencies)
+    return False
+
+
 def build_plan(route: APIRoute) -> RoutePlan:
     from ferroapi.dependencies.analyze import is_form_body
 
@@ -135,10 +135,12 @@ def build_plan(route: APIRoute) -> RoutePlan:
     strict = route.strict_content_type
     call = route.dependant.call
     assert call is not None, "an endpoint must be callable"
+    lane = _lane(route)
+    is_form = route.body_field is not None and is_form_body(route.body_field)
     return RoutePlan(
         dependant=route.dependant,
         body_field=route.body_field,
-        is_form=route.body_field is not None and is_form_body(route.body_field),
+        is_form=is_form,
         form_limits=dict(route.form_limits),
         embed_body_fields=route._embed_body_fields,
         strict_content_type=bool(strict.value if isinstance(strict, DefaultPlaceholder) else strict),
@@ -147,7 +149,7 @@ def build_plan(route: APIRoute) -> RoutePlan:
         call=call,
         is_coroutine=_is_coroutine_callable(call),
         is_async_gen=inspect.isasyncgenfunction(inspect.unwrap(call)),
-        lane=_lane(route),
+        lane=lane,
         site=EndpointSite(call),
         status_code=route.status_code,
         response_class=actual_class,
@@ -165,4 +167,5 @@ def build_plan(route: APIRoute) -> RoutePlan:
             "exclude_defaults": route.response_model_exclude_defaults,
             "exclude_none": route.response_model_exclude_none,
         },
+        needs_stacks=is_form or lane is not Lane.RESPONSE or _has_yield_dependency(route.dependant),
     )

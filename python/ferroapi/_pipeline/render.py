@@ -22,8 +22,30 @@ from ferroapi.utils import is_body_allowed_for_status_code
 
 __all__ = ["dumps_item", "json_response", "render_value", "response_status", "serialize_item"]
 
-# JSONResponse.render's settings, built once: one C-encoder call per response.
+# JSONResponse.render's settings (json.dumps(ensure_ascii=False, allow_nan=False, separators=(",", ":"))),
+# built once: one C-encoder call per response. Values json cannot encode raise TypeError.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+
+
+def _reject(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+if _C_ENCODER is not None:
+    # No circular-reference markers: a shared markers dict could keep stale ids after an error; a
+    # cycle still fails (RecursionError -> 500), as jsonable_encoder does in FastAPI.
+    _encode_chunks = _C_ENCODER(
+        None, _reject, json.encoder.encode_basestring, None, ":", ",", False, False, False
+    )
+
+    def _encode(value: Any) -> str:
+        if isinstance(value, str):
+            return _ENCODER.encode(value)
+        return "".join(_encode_chunks(value, 0))
+
+else:  # pragma: no cover - interpreters without the C accelerator
+    _encode = _ENCODER.encode
 _JSON_CONTENT_TYPE = (b"content-type", b"application/json")
 
 
@@ -48,9 +70,9 @@ def json_response(body: bytes, status_code: int, background: BackgroundTask | No
 def encode_plain(value: Any) -> bytes:
     """What `JSONResponse(jsonable_encoder(value)).body` would be, without the encoder when possible."""
     try:
-        return _ENCODER.encode(value).encode("utf-8")
+        return _encode(value).encode("utf-8")
     except TypeError:
-        return _ENCODER.encode(jsonable_encoder(value)).encode("utf-8")
+        return _encode(jsonable_encoder(value)).encode("utf-8")
 
 
 def response_status(plan: RoutePlan, sub_response: Response | None) -> int | None:

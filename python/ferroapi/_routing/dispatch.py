@@ -143,7 +143,20 @@ async def dispatch(router: APIRouter, table: RouteTable, scope: Scope, receive: 
         return
     code, index, extra = single.matcher.resolve(kind, method, path)
     if code == FOUND:
-        await _handle_full(router, single.routes[index], extra, scope, receive, send)
+        app = single.fast_apps[index]
+        if app is None:
+            await _handle_full(router, single.routes[index], extra, scope, receive, send)
+            return
+        # The hot path: an API route found in one native call.
+        route = single.routes[index]
+        inherited = scope.get("path_params")
+        scope["path_params"] = {**inherited, **extra} if inherited else extra
+        scope["endpoint"] = route.endpoint  # type: ignore[attr-defined]
+        scope["route"] = route
+        if route.max_body_size is not None and _declared_too_large(scope, route.max_body_size):  # type: ignore[attr-defined]
+            await _too_large(scope, receive, send)
+            return
+        await app(scope, receive, send)
     elif code == METHOD_NOT_ALLOWED:
         route = single.routes[index]
         await _handle_partial(router, route, _partial_scope(route, extra, scope), scope, receive, send)

@@ -6,6 +6,7 @@ serialization options) is decided here and frozen into `route.plan`; a request o
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Coroutine, Sequence
 from enum import Enum, IntEnum
@@ -18,6 +19,7 @@ from starlette.routing import Route as StarletteRoute
 from starlette.routing import WebSocketRoute as StarletteWebSocketRoute
 from starlette.types import Receive, Scope, Send
 
+from ferroapi._pipeline.handler import RouteApp, respond
 from ferroapi._routing.annotations import stream_item_type, typed_return_annotation
 from ferroapi._routing.options import FormLimits
 from ferroapi.datastructures import Default, DefaultPlaceholder
@@ -146,7 +148,7 @@ class APIRoute(StarletteRoute):
         self._analyse_dependencies()
         self._analyse_response(response_model)
         self.plan = self._build_plan()
-        self.app = self.plan.asgi_app(self.get_route_handler())
+        self.app = RouteApp(self.get_route_handler(), self.plan)
 
     # ---- registration-time analysis -------------------------------------------------------------
     def _additional_response_fields(self) -> dict[int | str, ModelField]:
@@ -217,7 +219,7 @@ class APIRoute(StarletteRoute):
     # ---- FastAPI's extension points -------------------------------------------------------------
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """`request -> response` for this route; subclasses may wrap it (FastAPI's custom route classes)."""
-        return self.plan.respond
+        return functools.partial(respond, self.plan)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         match, child_scope = super().matches(scope)

@@ -48,6 +48,8 @@ class NativeSegment:
 
     matcher: _ferroapi.Router
     routes: tuple[BaseRoute, ...]
+    # routes[i].app when it is an API route with the stock handle(): dispatch calls it directly
+    fast_apps: tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,12 @@ def _spec(index: int, route: BaseRoute) -> tuple[int, str, int, Any] | None:
     return None
 
 
+def _fast_app(route: BaseRoute) -> Any:
+    if isinstance(route, APIRoute) and type(route).handle is APIRoute.handle:
+        return route.app
+    return None
+
+
 def compile_table(routes: Sequence[BaseRoute], *, redirect_slashes: bool, epoch: int) -> RouteTable:
     segments: list[NativeSegment | BaseRoute] = []
     pending_specs: list[tuple[int, str, int, Any]] = []
@@ -82,7 +90,8 @@ def compile_table(routes: Sequence[BaseRoute], *, redirect_slashes: bool, epoch:
     def flush(redirect: bool) -> None:
         if pending_routes:
             matcher = _ferroapi.Router(list(pending_specs), redirect)
-            segments.append(NativeSegment(matcher, tuple(pending_routes)))
+            fast = tuple(_fast_app(route) for route in pending_routes)
+            segments.append(NativeSegment(matcher, tuple(pending_routes), fast))
             pending_specs.clear()
             pending_routes.clear()
 
