@@ -14,7 +14,7 @@ from pydantic import ConfigDict, Field, PydanticSchemaGenerationError, TypeAdapt
 from pydantic.fields import FieldInfo
 from pydantic.main import IncEx
 from pydantic.warnings import UnsupportedFieldAttributeWarning
-from pydantic_core import PydanticUndefined
+from pydantic_core import PydanticUndefined, SchemaValidator
 
 from ferroapi._compat.shared import field_annotation_is_sequence, lenient_issubclass
 from ferroapi.exceptions import FerroAPIError, PydanticV1NotSupportedError
@@ -113,8 +113,15 @@ class ModelField:
         self.mode: Mode = mode
         self.config = config
         self._type_adapter = _build_adapter(field_info, config)
-        # The bound method of the compiled validator: skips TypeAdapter's per-call bookkeeping.
-        self._validate = self._type_adapter.validator.validate_python
+        validator = self._type_adapter.validator
+        # The compiled validator's bound method skips TypeAdapter's per-call bookkeeping. A type
+        # with unresolved forward references has no validator yet: go through the adapter, which
+        # resolves them (or explains what is missing) on first use, as FastAPI does.
+        self._validate: Any = (
+            validator.validate_python
+            if isinstance(validator, SchemaValidator)
+            else self._type_adapter.validate_python
+        )
         self.is_sequence = field_annotation_is_sequence(field_info.annotation)
 
     # --- declaration ------------------------------------------------------------------------------
@@ -176,7 +183,7 @@ class ModelField:
     ) -> tuple[Any, list[dict[str, Any]]]:
         """Parse and validate raw JSON in one pass."""
         try:
-            return self._type_adapter.validator.validate_json(data), []
+            return self._type_adapter.validate_json(data), []
         except ValidationError as exc:
             return None, prefix_errors(exc.errors(include_url=False), loc)
 
