@@ -12,12 +12,12 @@ from copy import deepcopy
 from enum import Enum
 from typing import Any, cast
 
-from pydantic import AliasChoices, AliasPath, BaseModel
+from pydantic import AliasChoices, AliasPath, BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
 from starlette.datastructures import Headers, ImmutableMultiDict, UploadFile
 
 from ferroapi import params
-from ferroapi._fields import ModelField, missing_field_error
+from ferroapi._fields import ModelField, missing_field_error, prefix_errors
 from ferroapi.dependencies.fieldinfo import is_json_field, model_fields, param_model
 
 __all__ = ["FieldReader", "ModelReader", "ParamReader", "lookup", "make_param_reader", "param_aliases"]
@@ -111,7 +111,7 @@ def _is_empty_upload(value: Any) -> bool:
 class ParamReader(FieldReader):
     """One path/query/header/cookie parameter."""
 
-    __slots__ = ("as_list", "is_sequence", "keys", "loc", "location")
+    __slots__ = ("as_list", "is_sequence", "keys", "loc", "location", "multi_key", "validate_python")
 
     def __init__(self, field: ModelField, location: str, *, multidict: bool) -> None:
         super().__init__(field)
@@ -120,19 +120,34 @@ class ParamReader(FieldReader):
         self.loc: tuple[str, ...] = (location, self.keys[0])
         self.is_sequence = field.is_sequence
         self.as_list = multidict and field.is_sequence and not is_json_field(field)
+        self.multi_key = len(self.keys) > 1
+        self.validate_python = field._validate
 
     def read(self, source: Any, values: dict[str, Any], errors: list[Any]) -> bool:
+        # The hot path of every parameter: `lookup` and `finish` inlined for the common cases.
         key = self.keys[0]
         loc = self.loc
-        if len(self.keys) > 1:
+        if self.multi_key:
             key = next((k for k in self.keys if k in source), key)
             loc = (self.location, key)
-        value = lookup(source, key, as_list=self.as_list, is_sequence=self.is_sequence, is_form=False)
-        start = len(errors)
-        result = self.finish(value, loc, errors)
-        if len(errors) > start:
+        if self.as_list:
+            value = source.getlist(key) or Undefined
+        else:
+            value = source.get(key)
+            if value is None or (self.is_sequence and len(value) == 0):
+                value = Undefined
+        if value is Undefined:
+            start = len(errors)
+            result = self.finish(value, loc, errors)
+            if len(errors) > start:
+                return False
+            values[self.name] = result
+            return True
+        try:
+            values[self.name] = self.validate_python(value, from_attributes=True)
+        except ValidationError as exc:
+            errors.extend(prefix_errors(exc.errors(include_url=False), loc))
             return False
-        values[self.name] = result
         return True
 
 

@@ -90,11 +90,13 @@ def _kind(dependant: Dependant) -> int:
 class SolvePlan:
     """Everything `solve_dependencies` needs, computed once per (route, overrides version)."""
 
-    __slots__ = ("has_async_gen", "steps")
+    __slots__ = ("has_async_gen", "root", "steps")
 
     def __init__(self, steps: list[Step]) -> None:
         self.steps = steps
         self.has_async_gen = any(step.kind == ASYNC_GEN for step in steps)
+        # The endpoint's own step, when it has no dependencies at all (the fast path), else None.
+        self.root = steps[0] if len(steps) == 1 else None
 
 
 Overrides = Mapping[Callable[..., Any], Callable[..., Any]]

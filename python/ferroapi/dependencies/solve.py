@@ -82,7 +82,7 @@ class _RequestState:
     def __init__(
         self,
         connection: HTTPConnection,
-        lifecycle: Lifecycle,
+        lifecycle: Lifecycle | None,
         background_tasks: StarletteBackgroundTasks | None,
         response: Response | None,
     ) -> None:
@@ -114,6 +114,10 @@ async def solve_dependencies(
     or Undefined when there was none (None is JSON `null`).
     """
     plan = plan_for(dependant, dependency_overrides_provider)
+    if plan.root is not None:
+        return await _solve_endpoint_only(
+            plan.root, request, body, embed_body_fields, background_tasks, response, dependency_cache
+        )
     external_cache = dependency_cache is not None
     cache: dict[CacheKey, Any] = dependency_cache if dependency_cache is not None else {}
     state = _RequestState(request, lifecycle, background_tasks, response)
@@ -150,6 +154,30 @@ async def solve_dependencies(
             cache[key] = result
         results[index] = result
     return SolvedDependency(values, errors, state.background_tasks, state.response, cache)
+
+
+async def _solve_endpoint_only(
+    step: Step,
+    request: HTTPConnection,
+    body: Any,
+    embed_body_fields: bool,
+    background_tasks: StarletteBackgroundTasks | None,
+    response: Response | None,
+    dependency_cache: dict[CacheKey, Any] | None,
+) -> SolvedDependency:
+    """No dependencies: read the endpoint's own parameters, nothing to call or cache."""
+    values: dict[str, Any] = {}
+    errors: list[Any] = []
+    _read_params(step, request, values, errors)
+    if step.body is not None:
+        await _read_body(step, body, embed_body_fields, values, errors)
+    if step.injects:
+        # Only injections need the per-request state; the lifecycle is never touched here.
+        state = _RequestState(request, None, background_tasks, response)
+        _inject(step, state, values)
+        background_tasks, response = state.background_tasks, state.response
+    cache = dependency_cache if dependency_cache is not None else {}
+    return SolvedDependency(values, errors, background_tasks, response, cache)
 
 
 def _read_params(step: Step, request: HTTPConnection, values: dict[str, Any], errors: list[Any]) -> bool:
@@ -223,6 +251,7 @@ async def _call_plain(step: Step, kind: int, values: dict[str, Any]) -> Any:
 async def _enter(step: Step, values: dict[str, Any], state: _RequestState) -> Any:
     """Enter a yield dependency; its teardown runs when its stack closes."""
     lifecycle = state.lifecycle
+    assert lifecycle is not None  # only the endpoint-only fast path has none, and it enters nothing
     cm: AbstractAsyncContextManager[Any]
     if step.kind == ASYNC_GEN:
         if state.cleanup_scope is None:
