@@ -30,7 +30,8 @@ from ferroapi._pipeline.entry import AppEntry
 from ferroapi._routing.docs import add_docs_routes
 from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute
-from ferroapi._routing.router import APIRouter, _Epoch
+from ferroapi._routing.routelist import _Epoch
+from ferroapi._routing.router import APIRouter
 from ferroapi.datastructures import Default
 from ferroapi.dependencies.overrides import OverridesDict
 from ferroapi.exception_handlers import (

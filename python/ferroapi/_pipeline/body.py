@@ -11,6 +11,7 @@ import email.message
 import json
 from typing import Any
 
+from pydantic_core import PydanticUndefined
 from starlette.exceptions import HTTPException
 from starlette.middleware import body_limit as _starlette_body_limit
 from starlette.requests import Request
@@ -32,7 +33,7 @@ _JSON_TYPES_MAX = 256
 def too_large() -> HTTPException:
     if BodyTooLarge is HTTPException:
         return HTTPException(status_code=413, detail="Content Too Large")
-    return BodyTooLarge()
+    return BodyTooLarge()  # type: ignore[call-arg]  # starlette's subclass takes no arguments
 
 
 def declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:
@@ -95,20 +96,20 @@ def _json_error(exc: json.JSONDecodeError, plan: RoutePlan, request: Request) ->
         "input": {},
         "ctx": {"error": exc.msg},
     }
-    ctx = plan.site.context(request.method, request.scope.get("root_path", ""), plan.dependant.path)
+    ctx = plan.site.context(request.method, request.scope.get("root_path", ""), plan.dependant.path or "")
     return RequestValidationError([error], body=exc.doc, endpoint_ctx=ctx)
 
 
 async def read_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) -> Any:
-    """The body value handed to dependency solving: form data, decoded JSON, raw bytes or None."""
+    """The body handed to dependency solving: form data, decoded JSON, raw bytes, or Undefined (empty)."""
     try:
         if plan.is_form:
-            form = await request.form(**plan.form_limits)  # type: ignore[arg-type]
+            form = await request.form(**plan.form_limits)
             lifecycle.request_stack.push_async_callback(form.close)
             return form
         body = await _read_bytes(request, plan.max_body_size)
         if not body:
-            return None
+            return PydanticUndefined
         content_type = request.headers.get("content-type")
         is_json = _is_json_content_type(content_type) if content_type else not plan.strict_content_type
         if not is_json:

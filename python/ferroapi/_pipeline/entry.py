@@ -14,7 +14,7 @@ from starlette._utils import is_async_callable
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.exceptions import ExceptionMiddleware
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
@@ -41,7 +41,9 @@ class AppEntry:
         try:
             await self.app(scope, receive, send)
         except Exception as exc:
-            conn = Request(scope, receive, send) if scope_type == "http" else WebSocket(scope, receive, send)
+            conn: HTTPConnection = (
+                Request(scope, receive, send) if scope_type == "http" else WebSocket(scope, receive, send)
+            )
             started = _started(scope)
             if not await handle_exception(conn, exc, scope, receive, send, started=started):
                 if scope_type == "http":
@@ -58,7 +60,7 @@ class AppEntry:
         elif middleware.handler is None:
             response = middleware.error_response(request, exc)
         elif is_async_callable(middleware.handler):
-            response = await middleware.handler(request, exc)
+            response = await middleware.handler(request, exc)  # type: ignore[arg-type]
         else:
             response = await run_in_threadpool(middleware.handler, request, exc)
         if not started:

@@ -69,7 +69,7 @@ async def respond(plan: RoutePlan, request: Request) -> Response:
         embed_body_fields=plan.embed_body_fields,
     )
     if solved.errors:
-        ctx = plan.site.context(request.method, request.scope.get("root_path", ""), plan.dependant.path)
+        ctx = plan.site.context(request.method, request.scope.get("root_path", ""), plan.dependant.path or "")
         raise RequestValidationError(
             solved.errors, body=None if body is PydanticUndefined else body, endpoint_ctx=ctx
         )
@@ -129,10 +129,9 @@ class RouteApp:
         await response(scope, receive, send)
         lifecycle = exchange.lifecycle
         # Defensive: close whatever a custom handler may still have registered.
-        if lifecycle.function_stack._exit_callbacks:
-            await lifecycle.function_stack.aclose()
-        if lifecycle.request_stack._exit_callbacks:
-            await lifecycle.request_stack.aclose()
+        for stack in (lifecycle.function_stack, lifecycle.request_stack):
+            if getattr(stack, "_exit_callbacks", True):
+                await stack.aclose()
 
 
 def _has_overrides(plan: RoutePlan) -> bool:

@@ -141,7 +141,7 @@ def build_plan(route: APIRoute) -> RoutePlan:
         dependant=route.dependant,
         body_field=route.body_field,
         is_form=is_form,
-        form_limits=dict(route.form_limits),
+        form_limits={**route.form_limits},  # type: ignore[dict-item]
         embed_body_fields=route._embed_body_fields,
         strict_content_type=bool(strict.value if isinstance(strict, DefaultPlaceholder) else strict),
         max_body_size=route.max_body_size,

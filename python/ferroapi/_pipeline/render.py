@@ -9,6 +9,7 @@ as in FastAPI.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from starlette.background import BackgroundTask
@@ -39,11 +40,12 @@ if _C_ENCODER is not None:
         None, _reject, json.encoder.encode_basestring, None, ":", ",", False, False, False
     )
 
-    def _encode(value: Any) -> str:
+    def _c_encode(value: Any) -> str:
         if isinstance(value, str):
             return _ENCODER.encode(value)
         return "".join(_encode_chunks(value, 0))
 
+    _encode: Callable[[Any], str] = _c_encode
 else:  # pragma: no cover - interpreters without the C accelerator
     _encode = _ENCODER.encode
 _JSON_CONTENT_TYPE = (b"content-type", b"application/json")
@@ -86,7 +88,7 @@ def validate_response(plan: RoutePlan, value: Any, request: Request) -> Any:
     assert field is not None
     validated, errors = field.validate(value, {}, loc=("response",))
     if errors:
-        ctx = plan.site.context(request.method, request.scope.get("root_path", ""), plan.dependant.path)
+        ctx = plan.site.context(request.method, request.scope.get("root_path", ""), plan.dependant.path or "")
         raise ResponseValidationError(errors, body=value, endpoint_ctx=ctx)
     return validated
 
@@ -129,7 +131,7 @@ def serialize_item(plan: RoutePlan, item: Any, request: Request) -> bytes:
         return dumps_item(item)
     validated, errors = field.validate(item, {}, loc=("response",))
     if errors:
-        ctx = plan.site.context(request.method, request.scope.get("root_path", ""), plan.dependant.path)
+        ctx = plan.site.context(request.method, request.scope.get("root_path", ""), plan.dependant.path or "")
         raise ResponseValidationError(errors, body=item, endpoint_ctx=ctx)
     data: bytes = field.serialize_json(validated, **plan.dump_options)
     return data

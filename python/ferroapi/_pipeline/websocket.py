@@ -49,7 +49,9 @@ class WebSocketApp:
                 embed_body_fields=route._embed_body_fields,
             )
             if solved.errors:
-                ctx = self.site.context("WS", websocket.scope.get("root_path", ""), route.dependant.path)
+                ctx = self.site.context(
+                    "WS", websocket.scope.get("root_path", ""), route.dependant.path or ""
+                )
                 raise WebSocketRequestValidationError(solved.errors, endpoint_ctx=ctx)
             assert route.dependant.call is not None
             await route.dependant.call(**solved.values)

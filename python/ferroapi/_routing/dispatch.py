@@ -105,9 +105,9 @@ def _partial_scope(route: BaseRoute, raw_params: Any, scope: Scope) -> Scope:
     params = _params(raw_params)
     inherited = scope.get("path_params")
     child: Scope = {
-        "endpoint": route.endpoint,
+        "endpoint": getattr(route, "endpoint", None),
         "path_params": {**inherited, **params} if inherited else params,
-    }  # type: ignore[attr-defined]
+    }
     if isinstance(route, APIRoute):
         child["route"] = route
     return child

@@ -64,7 +64,7 @@ def lifespan_context(router: APIRouter, lifespan: Any) -> Lifespan[Any]:
     if lifespan is None:
         return DefaultLifespan(router)
     if inspect.isasyncgenfunction(lifespan):
-        return asynccontextmanager(lifespan)  # type: ignore[return-value]
+        return asynccontextmanager(lifespan)
     if inspect.isgeneratorfunction(lifespan):
         return _from_generator(lifespan)
     return lifespan  # type: ignore[no-any-return]
@@ -75,7 +75,7 @@ def merge_lifespans(outer: Lifespan[Any], inner: Lifespan[Any]) -> Lifespan[Any]
 
     @asynccontextmanager
     async def merged(app: Any) -> AsyncIterator[Mapping[str, Any] | None]:
-        async with outer(app) as outer_state, inner(app) as inner_state:  # type: ignore[union-attr]
+        async with outer(app) as outer_state, inner(app) as inner_state:
             if outer_state is None and inner_state is None:
                 yield None
             else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, Any, SupportsIndex
+from typing import TYPE_CHECKING, Any
 
 from starlette import routing as starlette_routing
 from starlette.requests import Request
@@ -19,6 +19,7 @@ from ferroapi._routing.include import IncludedRouter, first_limit, include_conte
 from ferroapi._routing.lifespan import lifespan_context, merge_lifespans
 from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute, validate_max_body_size
+from ferroapi._routing.routelist import RouteList, _Epoch
 from ferroapi._routing.table import RouteTable, compile_table
 from ferroapi.datastructures import Default
 from ferroapi.exceptions import FastAPIError
@@ -29,65 +30,6 @@ if TYPE_CHECKING:
     from ferroapi.params import Depends
 
 __all__ = ["APIRouter"]
-
-
-class _Epoch:
-    """Bumped whenever any router's route list changes: compiled tables compare it per request."""
-
-    value = 0
-
-    @classmethod
-    def bump(cls) -> None:
-        cls.value += 1
-
-
-class RouteList(list[BaseRoute]):
-    """A router's routes; any mutation invalidates the compiled tables."""
-
-    def append(self, route: BaseRoute) -> None:
-        super().append(route)
-        _Epoch.bump()
-
-    def extend(self, routes: Iterable[BaseRoute]) -> None:
-        super().extend(routes)
-        _Epoch.bump()
-
-    def insert(self, index: SupportsIndex, route: BaseRoute) -> None:
-        super().insert(index, route)
-        _Epoch.bump()
-
-    def remove(self, route: BaseRoute) -> None:
-        super().remove(route)
-        _Epoch.bump()
-
-    def pop(self, index: SupportsIndex = -1) -> BaseRoute:
-        _Epoch.bump()
-        return super().pop(index)
-
-    def clear(self) -> None:
-        super().clear()
-        _Epoch.bump()
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        super().__setitem__(index, value)
-        _Epoch.bump()
-
-    def __delitem__(self, index: Any) -> None:
-        super().__delitem__(index)
-        _Epoch.bump()
-
-    def __iadd__(self, routes: Iterable[BaseRoute]) -> RouteList:  # type: ignore[override]
-        super().__iadd__(routes)
-        _Epoch.bump()
-        return self
-
-    def sort(self, *args: Any, **kwargs: Any) -> None:
-        super().sort(*args, **kwargs)
-        _Epoch.bump()
-
-    def reverse(self) -> None:
-        super().reverse()
-        _Epoch.bump()
 
 
 class APIRouter(starlette_routing.Router):
@@ -140,11 +82,11 @@ class APIRouter(starlette_routing.Router):
         self.generate_unique_id_function = generate_unique_id_function
         self.strict_content_type = strict_content_type
         self.max_body_size = max_body_size
-        self.form_limits: dict[str, int] = dict(form_limits or {})
+        self.form_limits: dict[str, int] = {**(form_limits or {})}  # type: ignore[dict-item]
         self._table: RouteTable | None = None
 
     # ---- the route list and its compiled table ----------------------------------------------------
-    @property  # type: ignore[override]
+    @property
     def routes(self) -> RouteList:
         return self._routes
 
@@ -397,7 +339,7 @@ class APIRouter(starlette_routing.Router):
             include_in_schema=include_in_schema,
             generate_unique_id_function=generate_unique_id_function,
             max_body_size=max_body_size,
-            form_limits=dict(form_limits or {}),
+            form_limits={**(form_limits or {})},  # type: ignore[dict-item]
         )
         self.routes.append(IncludedRouter(router, context))
         self.on_startup.extend(router.on_startup)

@@ -1,0 +1,142 @@
+"""Request bodies through the pipeline: JSON decoding errors, content types, size limits, bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from _dual import Framework, Req
+from pydantic import BaseModel
+
+
+class Item(BaseModel):
+    name: str
+    price: float = 0.0
+
+
+def app_body(fw: Framework, **options: Any) -> Any:
+    app = fw.App(**options)
+
+    @app.post("/items")
+    async def create(item: Item) -> Item:
+        return item
+
+    @app.post("/any")
+    async def anything(payload: dict[str, Any]) -> dict[str, Any]:
+        return payload
+
+    @app.post("/nobody")
+    def nobody() -> int:
+        return 1
+
+    return app
+
+
+JSON = {"content-type": "application/json"}
+
+
+def test_malformed_json(fw: Framework) -> None:
+    got = fw.compare(
+        app_body,
+        [
+            Req("POST", "/items", content=b'{"name": "a",', headers=JSON),
+            Req("POST", "/items", content=b"{", headers=JSON),
+            Req("POST", "/items", content=b"nul", headers=JSON),
+            Req("POST", "/items", content=b'{"name": "a"} x', headers=JSON),
+            Req("POST", "/items", content=b'{"name": "\\x"}', headers=JSON),
+            Req("POST", "/items", content='{"name": "é",'.encode(), headers=JSON),
+            Req("POST", "/items", content=b"[NaN]", headers=JSON),
+            Req("POST", "/any", content=b'{"a": 1, "a": 2}', headers=JSON),
+        ],
+    )
+    assert got[0].status == 422
+    assert got[0].body["detail"][0]["type"] == "json_invalid"
+
+
+def test_content_types(fw: Framework) -> None:
+    body = b'{"name": "a", "price": 2}'
+    fw.compare(
+        app_body,
+        [
+            Req("POST", "/items", content=body),
+            Req("POST", "/items", content=body, headers={"content-type": "text/plain"}),
+            Req("POST", "/items", content=body, headers={"content-type": "application/vnd.api+json"}),
+            Req("POST", "/items", content=body, headers={"content-type": "application/json; charset=utf-8"}),
+            Req("POST", "/items", content=body, headers={"content-type": "application/jsonx"}),
+            Req("POST", "/items", content=body, headers={"content-type": ";;;"}),
+            Req("POST", "/items"),
+            Req("POST", "/items", content=b"", headers=JSON),
+        ],
+    )
+
+
+def test_lenient_content_type(fw: Framework) -> None:
+    body = b'{"name": "a"}'
+    fw.compare(
+        lambda fw: app_body(fw, strict_content_type=False),
+        [Req("POST", "/items", content=body), Req("POST", "/items", content=b"{", headers={})],
+    )
+
+
+def test_invalid_utf8_and_boms(fw: Framework) -> None:
+    fw.compare(
+        app_body,
+        [
+            Req("POST", "/items", content=b'{"name": "\xff"}', headers=JSON),
+            Req("POST", "/items", content=b"\xff\xfe", headers=JSON),
+            Req("POST", "/items", content='{"name": "a"}'.encode("utf-16"), headers=JSON),
+            Req("POST", "/items", content=b'\xef\xbb\xbf{"name": "a"}', headers=JSON),
+        ],
+    )
+
+
+def test_deep_nesting_is_never_a_500(fw: Framework) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    (response,) = fw.run(app_body, [Req("POST", "/any", content=deep, headers=JSON)])
+    assert response.status in (400, 422)
+
+
+def test_size_limit_declared_length(fw: Framework) -> None:
+    big = b'{"name": "' + b"x" * 100 + b'"}'
+    got = fw.compare(
+        lambda fw: app_body(fw, max_body_size=64),
+        [
+            Req("POST", "/items", content=big, headers=JSON),
+            Req("POST", "/nobody", content=big),
+            Req("POST", "/missing", content=big),
+            Req("POST", "/items", content=b'{"name": "a"}', headers=JSON),
+        ],
+    )
+    assert got[0].status == 413
+
+
+def _chunks(data: bytes, size: int = 16) -> Iterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+def test_size_limit_chunked(fw: Framework) -> None:
+    big = b'{"name": "' + b"x" * 100 + b'"}'
+    for framework in ("fastapi", fw.name):
+        from _dual import load
+
+        (response,) = load(framework).run(
+            lambda fw: app_body(fw, max_body_size=64),
+            [Req("POST", "/items", content=_chunks(big), headers=JSON)],  # type: ignore[arg-type]
+        )
+        assert response.status == 413
+        assert response.body == {"detail": "Content Too Large"}
+
+
+def test_route_limit_overrides_app_limit(fw: Framework) -> None:
+    def app(fw: Framework) -> Any:
+        app = fw.App(max_body_size=16)
+
+        @app.post("/big", max_body_size=1000)
+        async def big(item: Item) -> Item:
+            return item
+
+        return app
+
+    payload = {"name": "x" * 50}
+    fw.compare(app, [Req("POST", "/big", json=payload)])
