@@ -14,7 +14,7 @@ from typing import Any
 from pydantic_core import PydanticUndefined
 from starlette.exceptions import HTTPException
 from starlette.middleware import body_limit as _starlette_body_limit
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from ferroapi import _ferroapi
 from ferroapi._pipeline.lifecycle import Lifecycle
@@ -68,16 +68,37 @@ async def _read_bytes(request: Request, limit: int | None) -> bytes:
     cached = getattr(request, "_body", None)
     if cached is not None:
         return bytes(cached)
+    if getattr(request, "_stream_consumed", False):
+        raise RuntimeError("Stream consumed")
+    # starlette's Request.stream() without the async generator: the same messages, the same state.
+    request._stream_consumed = True
+    receive = request.receive
     chunks: list[bytes] = []
     total = 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if limit is not None and total > limit:
-            raise too_large()
-        chunks.append(chunk)
-    body = b"".join(chunks)
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            chunk = message.get("body", b"")
+            total += len(chunk)
+            if limit is not None and total > limit:
+                raise too_large()
+            if chunk:
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        elif message["type"] == "http.disconnect":
+            request._is_disconnected = True
+            raise ClientDisconnect()
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     request._body = body  # later `await request.body()` calls (dependencies) get the same bytes
     return body
+
+
+def _content_type(headers: list[tuple[bytes, bytes]]) -> str | None:
+    for key, value in headers:
+        if key == b"content-type":
+            return value.decode("latin-1")
+    return None
 
 
 def _decode_json(body: bytes) -> Any:
@@ -110,7 +131,7 @@ async def read_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) -> 
         body = await _read_bytes(request, plan.max_body_size)
         if not body:
             return PydanticUndefined
-        content_type = request.headers.get("content-type")
+        content_type = _content_type(request.scope["headers"])
         is_json = _is_json_content_type(content_type) if content_type else not plan.strict_content_type
         if not is_json:
             return body
