@@ -263,3 +263,43 @@ def test_forms_and_files(fw: Framework) -> None:
             Req("POST", "/files", files=[("upload", ("b.txt", b"BBB"))]),
         ],
     )
+
+
+class Cat(BaseModel):
+    kind: str = "cat"
+    meows: int
+
+
+class Dog(BaseModel):
+    kind: str = "dog"
+    barks: int
+    tricks: list[str] = []
+
+
+def app_form_unions(fw: Framework) -> Any:
+    m = fw.mod
+    app = fw.App()
+
+    @app.post("/pet")
+    def pet(p: Annotated[Cat | Dog, m.Form()]) -> Any:
+        return p
+
+    @app.post("/maybe")
+    def maybe(f: Annotated[Filters | None, m.Form()] = None) -> Any:
+        return {"f": f}
+
+    return app
+
+
+def test_form_models_unions_and_optional(fw: Framework) -> None:
+    fw.compare(
+        app_form_unions,
+        [
+            Req("POST", "/pet", data={"meows": "3"}),
+            Req("POST", "/pet", data={"barks": "2", "tricks": ["sit", "roll"]}),
+            Req("POST", "/pet", data={"other": "x"}),
+            Req("POST", "/maybe", data={}),
+            Req("POST", "/maybe", data={"limit": "4"}),
+            Req("POST", "/maybe", data={"limit": "x"}),
+        ],
+    )

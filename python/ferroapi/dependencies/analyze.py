@@ -36,6 +36,7 @@ from ferroapi._compat.shared import (
     lenient_issubclass,
 )
 from ferroapi._fields import ModelField, create_model_field
+from ferroapi.dependencies.body import add_form_union_validators, form_union_models
 from ferroapi.dependencies.fieldinfo import ensure_multipart_is_installed, merge_annotated, model_type
 from ferroapi.dependencies.models import Dependant, SecurityRequirement
 from ferroapi.dependencies.signature import (
@@ -357,6 +358,8 @@ def _make_field(
         field_info.in_ = params.ParamTypes.query
     if isinstance(field_info, params.Form):
         ensure_multipart_is_installed()
+        if form_union_models(field_info.annotation):
+            field_info.annotation = add_form_union_validators(field_info.annotation)
     choices = field_info.validation_alias
     if isinstance(field_info, params.Path) and isinstance(choices, AliasChoices):
         # The route's own name among the choices is the one the router fills in.

@@ -8,9 +8,10 @@ strings and empty file inputs as absent, `bytes` files read without moving the f
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, get_args
+from functools import partial
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator, Tag
 from pydantic_core import PydanticUndefined
 from starlette.datastructures import FormData, UploadFile
 
@@ -18,6 +19,7 @@ from ferroapi import params
 from ferroapi._compat.shared import (
     is_bytes_or_nonable_bytes_annotation,
     is_bytes_sequence_annotation,
+    is_union,
     lenient_issubclass,
     sequence_annotation_to_type,
     sequence_types,
@@ -26,17 +28,81 @@ from ferroapi._fields import ModelField, missing_field_error
 from ferroapi.dependencies.extract import FieldReader, _extras, lookup, param_aliases
 from ferroapi.dependencies.fieldinfo import is_json_field, model_fields, model_type
 
-__all__ = ["BodyReader", "form_model", "should_embed_body_fields"]
+__all__ = [
+    "BodyReader",
+    "add_form_union_validators",
+    "form_model",
+    "form_models",
+    "form_union_models",
+    "should_embed_body_fields",
+]
 
 Undefined: Any = PydanticUndefined
 
 
-def form_model(field: ModelField) -> type[BaseModel] | None:
-    """The model of `data: Annotated[Model, Form()]` (its fields are the form's fields), else None."""
+def form_union_models(annotation: Any) -> list[type[BaseModel]]:
+    """The models of `A | B (| None)` (each possibly Annotated), when there are at least two."""
+    if not is_union(annotation):
+        return []
+    models: list[type[BaseModel]] = []
+    for arg in get_args(annotation):
+        if arg is type(None):
+            continue
+        if get_origin(arg) is Annotated:
+            arg = get_args(arg)[0]
+        if not lenient_issubclass(arg, BaseModel):
+            return []
+        models.append(arg)
+    return models if len(models) > 1 else []  # `Model | None` is the plain form-model case
+
+
+def form_models(field: ModelField) -> list[type[BaseModel]]:
+    """The model(s) whose fields are the form's fields (`Annotated[Model, Form()]`, or a union)."""
     info = field.field_info
     if not isinstance(info, params.Form) or info.embed or is_json_field(field):
-        return None
-    return model_type(info.annotation)
+        return []
+    model = model_type(info.annotation)
+    return [model] if model is not None else form_union_models(info.annotation)
+
+
+def form_model(field: ModelField) -> type[BaseModel] | None:
+    """The one model of a form-model parameter, else None (also for unions)."""
+    models = form_models(field)
+    return models[0] if len(models) == 1 else None
+
+
+def add_form_union_validators(annotation: Any) -> Any:
+    """Let each branch of a union of form models pick its own fields out of the raw form items."""
+    choices: list[Any] = []
+    for choice in get_args(annotation):
+        if choice is type(None):
+            choices.append(choice)
+            continue
+        model, *metadata = get_args(choice) if get_origin(choice) is Annotated else (choice,)
+        # A tag names the branch in errors: keep the user's, else the model name.
+        tag = next((m for m in reversed(metadata) if isinstance(m, Tag)), Tag(model.__name__))
+        normalize = BeforeValidator(partial(_normalize_form_branch, model=model))
+        choices.append(Annotated[choice, normalize, tag])
+    return Union[tuple(choices)]  # noqa: UP007  (built at runtime from a tuple)
+
+
+def _normalize_form_branch(value: Any, *, model: type[BaseModel]) -> Any:
+    if not isinstance(value, dict):
+        return value
+    form = FormData(
+        [
+            (key, item)
+            for key, items in value.items()
+            for item in (items if isinstance(items, list) else [items])
+        ]
+    )
+    keys = [_FormKeys(f) for f in model_fields(model)]
+    normalized = {alias: item for alias, item, _ in _form_items(keys, form)}
+    # None and [] cannot come from a browser form, but a validator upstream may have produced them.
+    for key, item in value.items():
+        if item is None or (isinstance(item, list) and not item):
+            normalized[key] = item
+    return normalized
 
 
 def should_embed_body_fields(fields: list[ModelField]) -> bool:
@@ -47,10 +113,9 @@ def should_embed_body_fields(fields: list[ModelField]) -> bool:
     if len({field.name for field in fields}) > 1:
         return True
     first = fields[0]
-    first_model = form_model(first)
-    if first_model is not None and any(
-        form_model(f) is None or f.field_info.annotation is not first.field_info.annotation
-        for f in fields[1:]
+    first_models = form_models(first)
+    if first_models and any(
+        not form_models(f) or f.field_info.annotation is not first.field_info.annotation for f in fields[1:]
     ):
         return True
     if getattr(first.field_info, "embed", None):
@@ -59,7 +124,7 @@ def should_embed_body_fields(fields: list[ModelField]) -> bool:
     return (
         isinstance(first.field_info, params.Form)
         and not lenient_issubclass(first.field_info.annotation, BaseModel)
-        and first_model is None
+        and not first_models
     )
 
 
@@ -80,15 +145,15 @@ class _FormKeys:
 
 
 class _BodyField(FieldReader):
-    __slots__ = ("aliases", "form", "form_model", "loc", "optional_form_model")
+    __slots__ = ("aliases", "form", "form_models", "loc", "optional_form_model")
 
     def __init__(self, field: ModelField) -> None:
         super().__init__(field)
         self.aliases = [alias for alias, _ in param_aliases(field)]
         self.loc: tuple[str, ...] = ("body", self.aliases[0])
-        self.form_model = form_model(field)
+        self.form_models = form_models(field)
         self.optional_form_model = type(None) in get_args(field.field_info.annotation)
-        self.form = _FormKeys(field) if self.form_model is None else None
+        self.form = _FormKeys(field) if not self.form_models else None
 
 
 class BodyReader:
@@ -99,14 +164,13 @@ class BodyReader:
     def __init__(self, fields: list[ModelField]) -> None:
         self.fields = [_BodyField(field) for field in fields]
         # One parameter receiving the whole body, unless the route embeds (decided per request).
-        self.single = (
-            len(fields) == 1 and not should_embed_body_fields(fields) and form_model(fields[0]) is None
-        )
+        self.single = len(fields) == 1 and not should_embed_body_fields(fields) and not form_models(fields[0])
         self.form_fields = [f.form for f in self.fields if f.form is not None]
+        # A single form model's own fields; a union's branches pick theirs in their validators.
         self.model_keys = {
-            id(f): [_FormKeys(mf) for mf in model_fields(f.form_model)]
+            id(f): [_FormKeys(mf) for mf in model_fields(f.form_models[0])] if len(f.form_models) == 1 else []
             for f in self.fields
-            if f.form_model is not None
+            if f.form_models
         }
 
     def read_json(self, body: Any, embed: bool, values: dict[str, Any], errors: list[Any]) -> bool:
@@ -145,7 +209,7 @@ class BodyReader:
             values[first.name] = first.finish(extracted, ("body",), errors)
             return len(errors) == start
         for field in self.fields:
-            if field.form_model is not None:
+            if field.form_models:
                 value = await self._form_model_value(field, form)
                 loc: tuple[str, ...] = ("body",)
             else:
@@ -165,17 +229,19 @@ class BodyReader:
 
     async def _form_model_value(self, field: _BodyField, form: FormData) -> Any:
         keys = self.model_keys[id(field)]
-        if field.optional_form_model and not _form_model_supplied(field, keys, form):
+        if field.optional_form_model and not _form_model_supplied(field, form):
             return Undefined
         return {alias: value async for alias, value, _ in _read_form(keys, form)}
 
 
-def _form_model_supplied(field: _BodyField, keys: list[_FormKeys], form: FormData) -> bool:
-    # Checked on the raw keys, before empty values count as absent.
-    names = {alias for k in keys for alias in k.aliases}
-    assert field.form_model is not None
-    strict_extra = field.form_model.model_config.get("extra") in ("allow", "forbid")
-    return bool(names.intersection(form) or (strict_extra and form))
+def _form_model_supplied(field: _BodyField, form: FormData) -> bool:
+    """Whether anything of one of the models was sent (checked on raw keys, empty values count)."""
+    for model in field.form_models:
+        names = {alias for f in model_fields(model) for alias, _ in param_aliases(f)}
+        strict_extra = model.model_config.get("extra") in ("allow", "forbid")
+        if names.intersection(form) or (strict_extra and form):
+            return True
+    return False
 
 
 def _form_items(fields: list[_FormKeys], form: FormData) -> Iterator[tuple[str, Any, _FormKeys | None]]:
@@ -195,14 +261,14 @@ async def _read_form(fields: list[_FormKeys], form: FormData) -> Any:
     """Form items with `bytes` files read into bytes (an async generator)."""
     for alias, value, keys in _form_items(fields, form):
         if keys is not None and keys.read_bytes and isinstance(value, UploadFile):
-            value = await _read_upload(value)
+            value = await read_upload(value)
         elif keys is not None and keys.read_bytes_list and isinstance(value, sequence_types):
-            read = [await _read_upload(item) if isinstance(item, UploadFile) else item for item in value]
+            read = [await read_upload(item) if isinstance(item, UploadFile) else item for item in value]
             value = _rebuild_sequence(keys.field, read)
         yield alias, value, keys
 
 
-async def _read_upload(file: UploadFile) -> bytes:
+async def read_upload(file: UploadFile) -> bytes:
     # Another parameter may read the same upload: leave the position where it was.
     position = file.file.tell()
     try:

@@ -83,3 +83,78 @@ class Dependant:
     @property
     def is_yield(self) -> bool:
         return self.is_gen or self.is_async_gen
+
+
+# --- FastAPI's private helpers, computed from the dependant's current state -----------------------
+# ferroapi computes these once at analysis (the fields above); code written against FastAPI's
+# `fastapi.dependencies.models` helpers (its own test-suite, some extensions) keeps working.
+
+
+def _get_oauth_scopes(*, dependant: Dependant) -> list[str]:
+    scopes = list(dependant.parent_oauth_scopes or [])
+    scopes.extend(s for s in dependant.own_oauth_scopes or [] if s not in scopes)
+    return scopes
+
+
+def _is_security_scheme(*, dependant: Dependant) -> bool:
+    from ferroapi.dependencies.signature import unwrap_call
+    from ferroapi.security.base import SecurityBase
+
+    return dependant.call is not None and isinstance(unwrap_call(dependant.call), SecurityBase)
+
+
+def _get_security_scheme(*, dependant: Dependant) -> Any:
+    from ferroapi.dependencies.signature import unwrap_call
+
+    assert _is_security_scheme(dependant=dependant)
+    return unwrap_call(dependant.call)
+
+
+def _uses_scopes(*, dependant: Dependant, cache: dict[int, tuple[Dependant, bool]] | None = None) -> bool:
+    cache = {} if cache is None else cache
+    cached = cache.get(id(dependant))
+    if cached is not None and cached[0] is dependant:
+        return cached[1]
+    result = bool(
+        dependant.own_oauth_scopes
+        or dependant.security_scopes_param_name is not None
+        or _is_security_scheme(dependant=dependant)
+        or any(_uses_scopes(dependant=sub, cache=cache) for sub in dependant.dependencies)
+    )
+    cache[id(dependant)] = (dependant, result)
+    return result
+
+
+def _get_computed_scope(*, dependant: Dependant) -> str | None:
+    from ferroapi.dependencies.signature import is_async_gen_callable, is_gen_callable
+
+    if dependant.scope:
+        return dependant.scope
+    call = dependant.call
+    if call is not None and (is_gen_callable(call) or is_async_gen_callable(call)):
+        return "request"
+    return None
+
+
+def _get_cache_key(*, dependant: Dependant, uses_scopes_cache: dict[int, Any] | None = None) -> CacheKey:
+    uses = _uses_scopes(dependant=dependant, cache=uses_scopes_cache)
+    scopes = tuple(sorted(set(_get_oauth_scopes(dependant=dependant)))) if uses else ()
+    return (dependant.call, scopes, _get_computed_scope(dependant=dependant) or "")
+
+
+def __getattr__(name: str) -> Any:
+    # The callable classifiers live in dependencies.signature (imported lazily: it imports nothing
+    # from here, but keeping models import-light keeps the package's import order simple).
+    from ferroapi.dependencies import signature
+
+    aliases = {
+        "_is_coroutine_callable": signature.is_coroutine_callable,
+        "_is_gen_callable": signature.is_gen_callable,
+        "_is_async_gen_callable": signature.is_async_gen_callable,
+        "_is_coroutine_callable_cached": signature._is_coroutine_callable_cached,
+        "_is_gen_callable_cached": signature._is_gen_callable_cached,
+        "_is_async_gen_callable_cached": signature._is_async_gen_callable_cached,
+    }
+    if name in aliases:
+        return aliases[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

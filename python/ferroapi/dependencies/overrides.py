@@ -22,8 +22,9 @@ class OverridesDict(dict[Call, Call]):
 
     version: int
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, overrides: Any = None, /, **kwargs: Any) -> None:
+        # None is accepted (FastAPI apps reset with `app.dependency_overrides = None`): no overrides.
+        super().__init__(overrides or {}, **kwargs)
         self.version = 0
 
     def _bump(self) -> None:

@@ -73,28 +73,41 @@ class _Identity:
         return isinstance(other, _Identity) and other.call is self.call
 
 
+def _classify(call: Any, predicate: Callable[[Any, int], bool]) -> bool:
+    return any(predicate(c, index) for index, c in enumerate(_candidates(call)))
+
+
+def _coroutine(candidate: Any, index: int) -> bool:
+    # The call itself must be a routine; a `__call__` method (index >= 2) only needs the flag.
+    return _iscoroutinefunction(candidate) and (index >= 2 or inspect.isroutine(candidate))
+
+
+# One cache per question, keyed by identity (FastAPI's names, used by its test-suite).
 @lru_cache(maxsize=4096)
-def _kind(identity: _Identity) -> tuple[bool, bool, bool]:
-    found = list(_candidates(identity.call))
-    is_gen = any(inspect.isgeneratorfunction(c) for c in found)
-    is_async_gen = any(inspect.isasyncgenfunction(c) for c in found)
-    # A plain function object must itself be a routine; a `__call__` method only needs the flag.
-    is_coroutine = any(
-        _iscoroutinefunction(c) and (index >= 2 or inspect.isroutine(c)) for index, c in enumerate(found)
-    )
-    return is_coroutine, is_gen, is_async_gen
+def _is_coroutine_callable_cached(identity: _Identity) -> bool:
+    return _classify(identity.call, _coroutine)
+
+
+@lru_cache(maxsize=4096)
+def _is_gen_callable_cached(identity: _Identity) -> bool:
+    return _classify(identity.call, lambda c, _: inspect.isgeneratorfunction(c))
+
+
+@lru_cache(maxsize=4096)
+def _is_async_gen_callable_cached(identity: _Identity) -> bool:
+    return _classify(identity.call, lambda c, _: inspect.isasyncgenfunction(c))
 
 
 def is_coroutine_callable(call: Callable[..., Any]) -> bool:
-    return _kind(_Identity(call))[0]
+    return _is_coroutine_callable_cached(_Identity(call))
 
 
 def is_gen_callable(call: Callable[..., Any]) -> bool:
-    return _kind(_Identity(call))[1]
+    return _is_gen_callable_cached(_Identity(call))
 
 
 def is_async_gen_callable(call: Callable[..., Any]) -> bool:
-    return _kind(_Identity(call))[2]
+    return _is_async_gen_callable_cached(_Identity(call))
 
 
 def _signature(call: Callable[..., Any]) -> inspect.Signature:
