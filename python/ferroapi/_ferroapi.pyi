@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Collection, Sequence
-from typing import Any, Final
+from typing import Any, Final, final
 
 __version__: Final[str]
 
@@ -22,19 +22,26 @@ METHOD_NOT_ALLOWED: Final[int]  # (METHOD_NOT_ALLOWED, index, params): the lowes
 REDIRECT: Final[int]  # (REDIRECT, index, toggled_path): redirect_slashes found a match for the other form
 NOT_FOUND: Final[int]  # (NOT_FOUND, -1, None)
 
+@final
 class Router:
     """A frozen route table compiled once from plain specs.
 
     A spec is `(index, path_template, kind, methods)`; `index` is the route's position in the Python
-    route list and is what `resolve` returns. Semantics are starlette's ordered scan.
+    route list and is what `resolve` returns. Semantics are starlette's ordered scan. `methods` is
+    the route's final method set, compared exactly (None or empty: any method). Indices must be
+    unique and >= 0. Raises ValueError naming the template for an unknown convertor, a duplicated
+    parameter name, or a path not starting with "/" (a mount's may also be "").
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         specs: Sequence[tuple[int, str, int, Collection[str] | None]],
         redirect_slashes: bool = True,
-    ) -> None: ...
-    def resolve(self, scope_type: int, method: str, path: str) -> tuple[int, int, Any]: ...
+    ) -> Router: ...
+    def resolve(self, scope_type: int, method: str, path: str) -> tuple[int, int, Any]:
+        """(FOUND, index, params), (METHOD_NOT_ALLOWED, index, params), (REDIRECT, index, other_path)
+        or (NOT_FOUND, -1, None). `path` is the route path (root_path removed); params are converted
+        as starlette's convertors do (int, float, uuid.UUID, str) and include a mount's "path"."""
     def matches_any(self, scope_type: int, path: str) -> bool:
         """True when any route matches `path` FULL or PARTIAL (the redirect_slashes probe)."""
     def __len__(self) -> int: ...

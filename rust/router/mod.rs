@@ -122,6 +122,8 @@ impl std::error::Error for RouteError {}
 /// A matched route and the path it matched, for recovering its parameters.
 #[derive(Clone, Copy, Debug)]
 pub struct Hit<'t, 'p> {
+    /// The route's position among the table's routes (0-based, by ascending index).
+    pub rank: usize,
     pub route: &'t Route,
     pub path: &'p str,
 }

@@ -118,10 +118,18 @@ impl RouteTable {
     pub fn resolve<'t, 'p>(&'t self, scope: Scope, method: &str, path: &'p str) -> Outcome<'t, 'p> {
         let (full, partial) = self.search(scope, Some(method), path);
         if let Some(route) = self.routes.get(full as usize) {
-            return Outcome::Found(Hit { route, path });
+            return Outcome::Found(Hit {
+                rank: full as usize,
+                route,
+                path,
+            });
         }
         if let Some(route) = self.routes.get(partial as usize) {
-            return Outcome::MethodNotAllowed(Hit { route, path });
+            return Outcome::MethodNotAllowed(Hit {
+                rank: partial as usize,
+                route,
+                path,
+            });
         }
         if scope == Scope::Http && self.redirect_slashes && path != "/" {
             let other: Cow<'p, str> = match path.strip_suffix('/') {
