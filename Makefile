@@ -49,16 +49,16 @@ lint: setup ## cargo fmt, clippy -D warnings, ruff, mypy --strict, stubtest of t
 	cargo fmt --check
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --features python -- -D warnings
-	$(VENV)/bin/ruff check python tests benches examples
-	$(VENV)/bin/ruff format --check python tests benches examples
+	$(VENV)/bin/ruff check python tests benches examples scripts
+	$(VENV)/bin/ruff format --check python tests benches examples scripts
 	$(VENV)/bin/mypy
 	$(PY) -m mypy.stubtest ferroapi._ferroapi
 
 .PHONY: fmt
 fmt: setup ## format Rust and Python
 	cargo fmt
-	$(VENV)/bin/ruff format python tests benches examples
-	$(VENV)/bin/ruff check --fix python tests benches examples
+	$(VENV)/bin/ruff format python tests benches examples scripts
+	$(VENV)/bin/ruff check --fix python tests benches examples scripts
 
 .PHONY: fuzz
 fuzz: setup ## long property runs: router vs oracle, decoder vs json.loads
