@@ -167,7 +167,7 @@ def test_method_not_allowed_then_later_full_match() -> None:
 def test_redirect_slashes_both_ways(path: str, expected: Result) -> None:
     defs = [(0, "/a/", H, GET), (1, "/b", H, ["POST"]), (2, "/c/", WS, None)]
     assert assert_same(defs, SCOPE_HTTP, "GET", path) == expected
-    assert assert_same(defs, SCOPE_HTTP, "GET", path, redirect_slashes=False)[0] in (NOT_FOUND,)
+    assert assert_same(defs, SCOPE_HTTP, "GET", path, redirect_slashes=False) == (NOT_FOUND, -1, None)
 
 
 def test_websocket_scope_never_redirects() -> None:
@@ -348,7 +348,7 @@ def tables(draw: st.DrawFn) -> tuple[list[RouteDef], list[tuple[int, str, str]],
         if kind == MOUNT:
             template = template.rstrip("/") + "/{path:path}"
         picks = draw(st.lists(st.integers(0, 255), max_size=5))
-        path = derive(template, picks, draw(st.integers(0, 9)))
+        path = derive(template, picks, draw(st.integers(0, 14)))
         if draw(st.integers(0, 9)) == 0:
             path = draw(st.text(alphabet="/ab1.-\né{}", max_size=12))
         scope = draw(st.sampled_from([SCOPE_HTTP, SCOPE_HTTP, SCOPE_WEBSOCKET]))
@@ -378,7 +378,7 @@ def test_matches_starlette_scan(table: tuple[list[RouteDef], list[tuple[int, str
 
 @pytest.mark.slow
 @settings(
-    max_examples=int(os.environ.get("FERRO_ROUTER_EXAMPLES", "50000")),
+    max_examples=int(os.environ.get("FERRO_ROUTER_EXAMPLES", "20000")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
