@@ -41,7 +41,9 @@ class Router:
     def resolve(self, scope_type: int, method: str, path: str) -> tuple[int, int, Any]:
         """(FOUND, index, params), (METHOD_NOT_ALLOWED, index, params), (REDIRECT, index, other_path)
         or (NOT_FOUND, -1, None). `path` is the route path (root_path removed); params are converted
-        as starlette's convertors do (int, float, uuid.UUID, str) and include a mount's "path"."""
+        as starlette's convertors do (int, float, uuid.UUID, str) and include a mount's "path". A
+        path holding lone surrogates (ASGI servers decode with errors="replace", so never in practice)
+        raises UnicodeEncodeError."""
     def matches_any(self, scope_type: int, path: str) -> bool:
         """True when any route matches `path` FULL or PARTIAL (the redirect_slashes probe)."""
     def __len__(self) -> int: ...

@@ -90,7 +90,9 @@ impl Router {
 
     /// `(FOUND, index, params)`, `(METHOD_NOT_ALLOWED, index, params)`,
     /// `(REDIRECT, index, other_path)` or `(NOT_FOUND, -1, None)`; `path` is the route path
-    /// (root_path already removed), parameters converted as starlette's convertors do.
+    /// (root_path already removed), parameters converted as starlette's convertors do. A path with
+    /// lone surrogates cannot be borrowed as UTF-8 and raises UnicodeEncodeError; ASGI servers
+    /// decode paths with errors="replace", so none reaches here in practice.
     fn resolve<'py>(
         &self,
         py: Python<'py>,
