@@ -4,6 +4,28 @@ import json
 from collections.abc import Collection, Sequence
 from typing import Any, Final, final
 
+__all__ = [
+    "DEFAULT_MAX_DEPTH",
+    "FOUND",
+    "KEEPALIVE_COMMENT",
+    "METHOD_NOT_ALLOWED",
+    "NOT_FOUND",
+    "REDIRECT",
+    "ROUTE_HTTP",
+    "ROUTE_MOUNT",
+    "ROUTE_WEBSOCKET",
+    "SCOPE_HTTP",
+    "SCOPE_WEBSOCKET",
+    "JSONDecodeError",
+    "JSONDepthError",
+    "Router",
+    "__version__",
+    "decode_json",
+    "format_sse_data_batch",
+    "format_sse_event",
+    "join_json_lines",
+]
+
 __version__: Final[str]
 
 # ---- route table -------------------------------------------------------------------------------
