@@ -4,8 +4,6 @@ Only the default `info.title` differs by design ("FastAPI" / "FerroAPI"), so it 
 Skipped until `ferroapi.FerroAPI` can be imported.
 """
 
-from __future__ import annotations
-
 import importlib
 from collections.abc import AsyncIterable, Callable
 from types import SimpleNamespace

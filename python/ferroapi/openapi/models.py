@@ -15,7 +15,7 @@ from typing_extensions import TypedDict
 from typing_extensions import deprecated as typing_deprecated
 
 try:
-    import email_validator  # type: ignore[import-not-found]  # noqa: F401
+    import email_validator  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
     from pydantic import EmailStr
 except ImportError:  # pragma: no cover - depends on the optional email-validator package
     EmailStr = Annotated[str, WithJsonSchema({"type": "string", "format": "email"})]  # type: ignore[misc,assignment]
