@@ -94,6 +94,7 @@ class ModelField:
         "_ferroapi_schema_field",
         "_type_adapter",
         "_validate",
+        "_validate_json",
         "config",
         "field_info",
         "is_sequence",
@@ -121,6 +122,11 @@ class ModelField:
             validator.validate_python
             if isinstance(validator, SchemaValidator)
             else self._type_adapter.validate_python
+        )
+        self._validate_json: Any = (
+            validator.validate_json
+            if isinstance(validator, SchemaValidator)
+            else self._type_adapter.validate_json
         )
         self.is_sequence = field_annotation_is_sequence(field_info.annotation)
 
@@ -186,6 +192,13 @@ class ModelField:
             return self._type_adapter.validate_json(data), []
         except ValidationError as exc:
             return None, prefix_errors(exc.errors(include_url=False), loc)
+
+    def try_validate_json(self, data: bytes) -> Any:
+        """`data` parsed and validated in one pass, or PydanticUndefined (no error list is built)."""
+        try:
+            return self._validate_json(data)
+        except ValidationError:
+            return PydanticUndefined
 
     # --- serialization ----------------------------------------------------------------------------
     def serialize(

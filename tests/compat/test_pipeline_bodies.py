@@ -140,3 +140,37 @@ def test_route_limit_overrides_app_limit(fw: Framework) -> None:
 
     payload = {"name": "x" * 50}
     fw.compare(app, [Req("POST", "/big", json=payload)])
+
+
+def app_one_pass(fw: Framework) -> Any:
+    """Bodies that take the one-pass `validate_json` path, and their error paths."""
+    app = fw.App()
+
+    @app.exception_handler(fw.mod.exceptions.RequestValidationError)
+    async def with_body(request: Any, exc: Any) -> Any:
+        content = {"detail": fw.mod.encoders.jsonable_encoder(exc.errors()), "body": exc.body}
+        return fw.mod.responses.JSONResponse(content, status_code=422)
+
+    @app.post("/bulk")
+    async def bulk(items: list[Item], limit: int = 10) -> dict[str, Any]:
+        return {"names": [i.name for i in items[:limit]], "total": sum(i.price for i in items)}
+
+    return app
+
+
+def test_one_pass_body_matches_two_pass(fw: Framework) -> None:
+    huge = b"9" * 400
+    fw.compare(
+        app_one_pass,
+        [
+            Req("POST", "/bulk", content=b'[{"name": "a", "price": 1}, {"name": "b"}]', headers=JSON),
+            Req("POST", "/bulk", content=b'[{"name": "a", "price": "x"}, {"price": 2}, 3]', headers=JSON),
+            Req("POST", "/bulk", content=b'[{"name": "a", "price": ' + huge + b"}]", headers=JSON),
+            Req("POST", "/bulk", content=b'[{"name": "a"}] x', headers=JSON),
+            Req("POST", "/bulk", content=b'[{"name": "\\ud800"}]', headers=JSON),
+            Req("POST", "/bulk", content=b'[{"name": "a", "name": "b"}]', headers=JSON),
+            Req("POST", "/bulk?limit=x", content=b'[{"name": "a"}]', headers=JSON),
+            Req("POST", "/bulk", content=b'{"name": "a"}', headers=JSON),
+            Req("POST", "/bulk", content=b"null", headers=JSON),
+        ],
+    )

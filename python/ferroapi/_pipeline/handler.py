@@ -23,6 +23,7 @@ from ferroapi._pipeline.lanes import open_stream
 from ferroapi._pipeline.lifecycle import Lifecycle
 from ferroapi._pipeline.plan import Lane, RoutePlan
 from ferroapi._pipeline.render import render_value
+from ferroapi.dependencies.body import decoded_body
 from ferroapi.dependencies.solve import solve_dependencies
 from ferroapi.exceptions import FastAPIError, RequestValidationError
 
@@ -71,7 +72,7 @@ async def respond(plan: RoutePlan, request: Request) -> Response:
     if solved.errors:
         ctx = plan.site.context(request.method, request.scope.get("root_path", ""), plan.dependant.path or "")
         raise RequestValidationError(
-            solved.errors, body=None if body is PydanticUndefined else body, endpoint_ctx=ctx
+            solved.errors, body=None if body is PydanticUndefined else decoded_body(body), endpoint_ctx=ctx
         )
     if plan.lane is not Lane.RESPONSE:
         return await open_stream(plan, request, solved, lifecycle)

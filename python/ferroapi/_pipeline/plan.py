@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from pydantic_core import SchemaValidator
 from starlette.responses import JSONResponse, Response
 
 from ferroapi.datastructures import DefaultPlaceholder
@@ -67,20 +68,12 @@ def _source_site(call: Callable[..., Any]) -> EndpointContext:
     return site
 
 
-def _is_coroutine_callable(call: Callable[..., Any]) -> bool:
-    if inspect.isroutine(call):
-        return inspect.iscoroutinefunction(inspect.unwrap(call))
-    if inspect.isclass(call):
-        return False
-    dunder = getattr(call, "__call__", None)  # noqa: B004
-    return inspect.iscoroutinefunction(dunder)
-
-
 @dataclass(frozen=True, slots=True)
 class RoutePlan:
     # request side
     dependant: Dependant
     body_field: ModelField | None
+    json_fast_field: ModelField | None  # the one body value, validated straight from the JSON bytes
     is_form: bool
     form_limits: dict[str, int]
     embed_body_fields: bool
@@ -127,8 +120,27 @@ def _has_yield_dependency(dependant: Dependant) -> bool:
     return False
 
 
+def _json_fast_field(route: APIRoute, is_form: bool) -> ModelField | None:
+    """The body field to validate with `validate_json`: the graph's only body parameter, not
+    embedded, not a form, and of a type whose JSON-mode validation is python-mode validation.
+    """
+    from ferroapi._compat.json_mode import json_mode_matches_python
+    from ferroapi.dependencies.analyze import get_flat_body_params
+
+    field = route.body_field
+    if field is None or is_form or route._embed_body_fields:
+        return None
+    body_params = get_flat_body_params(route.dependant)
+    if len(body_params) != 1 or body_params[0] is not field:
+        return None
+    if not isinstance(field.type_adapter.validator, SchemaValidator):
+        return None  # forward references not resolved yet
+    return field if json_mode_matches_python(field.type_adapter.core_schema) else None
+
+
 def build_plan(route: APIRoute) -> RoutePlan:
     from ferroapi.dependencies.analyze import is_form_body
+    from ferroapi.dependencies.signature import is_async_gen_callable, is_coroutine_callable
 
     response_class = route.response_class
     actual_class = response_class.value if isinstance(response_class, DefaultPlaceholder) else response_class
@@ -140,6 +152,7 @@ def build_plan(route: APIRoute) -> RoutePlan:
     return RoutePlan(
         dependant=route.dependant,
         body_field=route.body_field,
+        json_fast_field=_json_fast_field(route, is_form),
         is_form=is_form,
         form_limits={**route.form_limits},  # type: ignore[dict-item]
         embed_body_fields=route._embed_body_fields,
@@ -147,8 +160,10 @@ def build_plan(route: APIRoute) -> RoutePlan:
         max_body_size=route.max_body_size,
         overrides_provider=route.dependency_overrides_provider,
         call=call,
-        is_coroutine=_is_coroutine_callable(call),
-        is_async_gen=inspect.isasyncgenfunction(inspect.unwrap(call)),
+        # FastAPI's classification (partials, wrappers, callable instances): an async wrapper
+        # around a plain function is awaited, not sent to the thread pool.
+        is_coroutine=is_coroutine_callable(call),
+        is_async_gen=is_async_gen_callable(call),
         lane=lane,
         site=EndpointSite(call),
         status_code=route.status_code,

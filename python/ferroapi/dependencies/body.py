@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, Tag
 from pydantic_core import PydanticUndefined
 from starlette.datastructures import FormData, UploadFile
 
-from ferroapi import params
+from ferroapi import _ferroapi, params
 from ferroapi._compat.shared import (
     is_bytes_or_nonable_bytes_annotation,
     is_bytes_sequence_annotation,
@@ -30,7 +30,9 @@ from ferroapi.dependencies.fieldinfo import is_json_field, model_fields, model_t
 
 __all__ = [
     "BodyReader",
+    "ValidatedBody",
     "add_form_union_validators",
+    "decoded_body",
     "form_model",
     "form_models",
     "form_union_models",
@@ -38,6 +40,32 @@ __all__ = [
 ]
 
 Undefined: Any = PydanticUndefined
+
+
+class ValidatedBody:
+    """A JSON body already validated, in one pass from its bytes, against the route's body field.
+
+    Only the reader of that very field takes `value`; anything else (an override declaring another
+    body, an error report) sees the decoded JSON, decoded on first use.
+    """
+
+    __slots__ = ("_decoded", "field", "raw", "value")
+
+    def __init__(self, field: ModelField, value: Any, raw: bytes) -> None:
+        self.field = field
+        self.value = value
+        self.raw = raw
+        self._decoded: Any = Undefined
+
+    def decoded(self) -> Any:
+        if self._decoded is Undefined:
+            self._decoded = _ferroapi.decode_json(self.raw)
+        return self._decoded
+
+
+def decoded_body(body: Any) -> Any:
+    """The body as FastAPI hands it to errors and readers: the decoded JSON, not a ValidatedBody."""
+    return body.decoded() if type(body) is ValidatedBody else body
 
 
 def form_union_models(annotation: Any) -> list[type[BaseModel]]:
@@ -174,6 +202,12 @@ class BodyReader:
         }
 
     def read_json(self, body: Any, embed: bool, values: dict[str, Any], errors: list[Any]) -> bool:
+        if type(body) is ValidatedBody:
+            first = self.fields[0]
+            if self.single and not embed and body.field is first.field:
+                values[first.name] = body.value
+                return True
+            body = body.decoded()
         start = len(errors)
         if self.single and not embed:
             first = self.fields[0]
