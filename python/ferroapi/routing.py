@@ -14,6 +14,7 @@ from ferroapi._routing.include import IncludedRouter
 from ferroapi._routing.options import RouteOptions
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute
 from ferroapi._routing.router import APIRouter
+from ferroapi.sse import _PING_INTERVAL as _PING_INTERVAL  # FastAPI's tests monkeypatch it here
 
 __all__ = [
     "APIRoute",

@@ -8,7 +8,7 @@ The framing itself runs in the native module; a newline inside `event` or `id` i
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, ClassVar, Final
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 from starlette.responses import StreamingResponse
@@ -16,6 +16,7 @@ from starlette.responses import StreamingResponse
 from ferroapi import _ferroapi
 
 __all__ = [
+    "DEFAULT_PING_INTERVAL",
     "KEEPALIVE_COMMENT",
     "EventSourceResponse",
     "ServerSentEvent",
@@ -24,7 +25,9 @@ __all__ = [
 
 # Sent on an idle stream so proxies keep the connection open (FastAPI's interval and bytes).
 KEEPALIVE_COMMENT: Final[bytes] = _ferroapi.KEEPALIVE_COMMENT
-_PING_INTERVAL: float = 15.0
+DEFAULT_PING_INTERVAL: Final[float] = 15.0
+# Seconds of idle between keepalive comments; importable (and monkeypatchable) as in FastAPI.
+_PING_INTERVAL: float = DEFAULT_PING_INTERVAL
 
 # The event schema OpenAPI documents for an SSE stream (OpenAPI 3.2, "Server-Sent Events").
 _SSE_EVENT_SCHEMA: dict[str, Any] = {
@@ -39,9 +42,20 @@ _SSE_EVENT_SCHEMA: dict[str, Any] = {
 
 
 class EventSourceResponse(StreamingResponse):
-    """A `text/event-stream` response; as `response_class` it marks a generator endpoint as SSE."""
+    """A `text/event-stream` response; as `response_class` it marks a generator endpoint as SSE.
+
+    A subclass may set the stream's settings for the routes that use it (ferroapi only; FastAPI
+    ignores them), e.g. `class Live(EventSourceResponse): keepalive_interval = 5.0`:
+
+    - `keepalive_interval`: seconds of idle before a `: ping` comment (default: the app's
+      `sse_keepalive_interval`, else `_PING_INTERVAL`, 15 s);
+    - `send_timeout`: seconds a send may block (a client that stopped reading) before the stream
+      ends (default: the app's `stream_send_timeout`, else 60 s); `math.inf` disables it.
+    """
 
     media_type = "text/event-stream"
+    keepalive_interval: ClassVar[float | None] = None
+    send_timeout: ClassVar[float | None] = None
 
 
 def _single_line(value: str | None, name: str) -> str | None:

@@ -1,0 +1,58 @@
+"""Per-stream settings: SSE keepalive interval and send timeout, route over app over module default.
+
+- route: attributes of the route's `EventSourceResponse` subclass (`keepalive_interval`, `send_timeout`);
+- app: `FerroAPI(sse_keepalive_interval=..., stream_send_timeout=...)`;
+- default: `ferroapi.sse._PING_INTERVAL` (FastAPI's 15 s; `ferroapi.routing._PING_INTERVAL` too, which
+  is what FastAPI's own tests monkeypatch) and `DEFAULT_SEND_TIMEOUT`.
+`None` at a level means "not set here"; `math.inf` turns the behaviour off.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from starlette.types import Scope
+
+from ferroapi import sse
+from ferroapi._pipeline.plan import RoutePlan
+
+__all__ = ["DEFAULT_SEND_TIMEOUT", "keepalive_interval", "send_timeout"]
+
+# A send blocked this long means the client stopped reading: the stream ends and is torn down.
+# FastAPI has no such limit (the stream, its generator and its keepalive would live forever).
+DEFAULT_SEND_TIMEOUT: float | None = 60.0
+
+
+def _app_setting(scope: Scope, name: str) -> Any:
+    app = scope.get("app")
+    value = getattr(app, name, None)
+    if value is None:
+        extra = getattr(app, "extra", None)
+        if isinstance(extra, dict):
+            value = extra.get(name)
+    return value
+
+
+def _default_ping() -> float:
+    routing = sys.modules.get("ferroapi.routing")
+    patched = getattr(routing, "_PING_INTERVAL", sse.DEFAULT_PING_INTERVAL)
+    if patched != sse.DEFAULT_PING_INTERVAL:
+        return float(patched)
+    return sse._PING_INTERVAL
+
+
+def keepalive_interval(plan: RoutePlan, scope: Scope) -> float:
+    value = getattr(plan.response_class, "keepalive_interval", None)
+    if value is None:
+        value = _app_setting(scope, "sse_keepalive_interval")
+    return _default_ping() if value is None else float(value)
+
+
+def send_timeout(plan: RoutePlan, scope: Scope) -> float | None:
+    value = getattr(plan.response_class, "send_timeout", None)
+    if value is None:
+        value = _app_setting(scope, "stream_send_timeout")
+    if value is None:
+        return DEFAULT_SEND_TIMEOUT
+    return None if value == float("inf") else float(value)
