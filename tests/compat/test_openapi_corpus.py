@@ -4,13 +4,18 @@ Only the default `info.title` differs by design ("FastAPI" / "FerroAPI"), so it 
 Skipped until `ferroapi.FerroAPI` can be imported.
 """
 
+import datetime
 import importlib
 from collections.abc import AsyncIterable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
 from types import SimpleNamespace
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from uuid import UUID
 
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 try:
     from ferroapi import FerroAPI  # noqa: F401
@@ -188,6 +193,150 @@ def corpus_security(fw: SimpleNamespace) -> Any:
     return app
 
 
+class Color(str, Enum):
+    red = "red"
+    blue = "blue"
+
+
+class Tree(BaseModel):
+    value: int
+    children: list["Tree"] = []
+
+
+@dataclass
+class Point:
+    x: int
+    y: int = 0
+
+
+class Priced(BaseModel):
+    price: float
+    quantity: int = 1
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total(self) -> float:
+        return self.price * self.quantity
+
+
+class Signup(BaseModel):
+    username: str
+    age: int | None = None
+    model_config = {"extra": "forbid"}
+
+
+def corpus_models(fw: SimpleNamespace) -> Any:
+    r = fw.root
+    app = fw.app_class()
+
+    @app.get("/colors/{color}")
+    def color(color: Color, tone: Literal["light", "dark"] = "light") -> dict[str, Color]: ...
+
+    @app.post("/tree")
+    def tree(tree: Tree) -> Tree: ...
+
+    @app.post("/point", response_model=Point)
+    def point(p: Point) -> Any: ...
+
+    @app.post("/priced")
+    def priced(p: Priced) -> Priced: ...
+
+    @app.get("/union", response_model=Item | Tree | None)
+    def union() -> Any: ...
+
+    @app.get("/raw", response_class=fw.responses.PlainTextResponse, response_model=None)
+    def raw() -> r.Response: ...
+
+    @app.get("/uuids/{u}")
+    def uuids(u: UUID, when: datetime.date | None = None, ratio: Decimal = Decimal("0.5")) -> list[UUID]: ...
+
+    return app
+
+
+def corpus_forms(fw: SimpleNamespace) -> Any:
+    r = fw.root
+    app = fw.app_class()
+
+    @app.post("/signup")
+    def signup(data: Annotated[Signup, r.Form()]) -> None: ...
+
+    @app.post("/files")
+    def files(
+        many: Annotated[list[r.UploadFile], r.File(description="several")],
+        maybe: Annotated[r.UploadFile | None, r.File()] = None,
+        note: Annotated[str, r.Form(min_length=2)] = "nn",
+    ) -> None: ...
+
+    @app.post("/bodies")
+    def bodies(
+        item: Item,
+        tree: Tree,
+        flag: Annotated[bool, r.Body(embed=False)] = True,
+    ) -> None: ...
+
+    @app.post("/raw-bytes")
+    def raw_bytes(data: Annotated[bytes, r.Body(media_type="application/octet-stream")]) -> None: ...
+
+    return app
+
+
+def corpus_examples(fw: SimpleNamespace) -> Any:
+    r = fw.root
+    app = fw.app_class()
+
+    class Example(BaseModel):
+        a: int = Field(examples=[1, 2])
+        model_config = {"json_schema_extra": {"examples": [{"a": 3}]}}
+
+    @app.post("/ex")
+    def ex(
+        body: Annotated[Example, r.Body(openapi_examples={"one": {"summary": "One", "value": {"a": 1}}})],
+        q: Annotated[str | None, r.Query(examples=["x"], openapi_examples={"q": {"value": "y"}})] = None,
+        hidden: Annotated[str | None, r.Query(include_in_schema=False)] = None,
+        h: Annotated[str | None, r.Header(include_in_schema=False)] = None,
+        legacy: Annotated[int, r.Query(deprecated=True, title="Legacy", gt=0)] = 1,
+    ) -> None: ...
+
+    @app.get(
+        "/documented",
+        responses={
+            200: {"content": {"image/png": {}}, "description": "Image or JSON"},
+            "4XX": {"model": Item, "description": "client"},
+            302: {"headers": {"Location": {"schema": {"type": "string"}}}},
+        },
+    )
+    def documented() -> Item: ...
+
+    return app
+
+
+def corpus_unique_ids(fw: SimpleNamespace) -> Any:
+    r = fw.root
+
+    def custom_id(route: Any) -> str:
+        return f"{route.tags[0] if route.tags else 'x'}-{route.name}"
+
+    app = fw.app_class(generate_unique_id_function=custom_id, deprecated=None)
+    router = r.APIRouter(tags=["things"], deprecated=True, include_in_schema=True)
+
+    @router.get("/a")
+    def thing_a() -> None: ...
+
+    @router.get("/b", include_in_schema=False)
+    def thing_b() -> None: ...
+
+    app.include_router(router, prefix="/things")
+    app.include_router(router, prefix="/hidden", include_in_schema=False)
+
+    @app.api_route("/multi", methods=["GET", "POST"], response_description="Many")
+    def multi() -> None: ...
+
+    @app.get("/dup")
+    def dup_a() -> None: ...
+
+    return app
+
+
 CORPUS: dict[str, Callable[[SimpleNamespace], Any]] = {
     "params": corpus_params,
     "bodies": corpus_bodies,
@@ -195,6 +344,10 @@ CORPUS: dict[str, Callable[[SimpleNamespace], Any]] = {
     "routers": corpus_routers,
     "streams": corpus_streams,
     "security": corpus_security,
+    "models": corpus_models,
+    "forms": corpus_forms,
+    "examples": corpus_examples,
+    "unique_ids": corpus_unique_ids,
 }
 
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import fastapi.openapi.models as fastapi_models
 import pytest
 
 from ferroapi.openapi import models
 from ferroapi.openapi.docs import (
+    REDOC_VERSION,
     docs_static_app,
     get_redoc_html,
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
+    local_redoc_urls,
     local_swagger_ui_urls,
+    redoc_assets_dir,
     swagger_ui_assets_dir,
+    swagger_ui_version,
 )
 
 PUBLIC_MODELS = [
@@ -47,8 +53,18 @@ def test_swagger_ui_page_uses_local_assets_by_default() -> None:
     assert "cdn" not in body
     for url in local_swagger_ui_urls().values():
         assert url in body
-    assert '"/openapi.json"' in body
+    assert "url: '/openapi.json'," in body
     assert '"deepLinking": true' in body
+
+
+def test_swagger_ui_urls_are_quoted_safely() -> None:
+    body = get_swagger_ui_html(
+        openapi_url="/o'</script>.json", title="<T>", oauth2_redirect_url="/r'x"
+    ).body.decode()
+    assert "url: '/o\\'\\u003c/script\\u003e.json'," in body
+    assert "oauth2RedirectUrl: window.location.origin + '/r\\'x'," in body
+    assert "<title>&lt;T&gt;</title>" in body
+    assert "</script>.json" not in body
 
 
 def test_swagger_ui_parameters_oauth_and_escaping() -> None:
@@ -72,6 +88,13 @@ def test_redoc_page() -> None:
     body = get_redoc_html(openapi_url="/o.json", title="T", with_google_fonts=False).body.decode()
     assert '<redoc spec-url="/o.json">' in body
     assert "fonts.googleapis.com" not in body
+    assert "cdn" not in body
+    for url in local_redoc_urls().values():
+        assert url in body
+
+
+def test_redoc_page_keeps_fastapis_google_fonts_default() -> None:
+    assert "fonts.googleapis.com" in get_redoc_html(openapi_url="/o.json", title="T").body.decode()
 
 
 def test_oauth2_redirect_page_inlines_swagger_ui_script() -> None:
@@ -83,4 +106,22 @@ def test_static_assets_are_packaged() -> None:
     folder = swagger_ui_assets_dir()
     for name in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "oauth2-redirect.js"):
         assert (folder / name).is_file()
+    assert swagger_ui_version().startswith("5.")
     assert docs_static_app() is not None
+
+
+def test_vendored_redoc_matches_its_provenance_note() -> None:
+    folder = redoc_assets_dir()
+    bundle = (folder / "redoc.standalone.js").read_bytes()
+    note = (folder.parent / "README.md").read_text()
+    assert hashlib.sha256(bundle).hexdigest() in note
+    assert f"ReDoc {REDOC_VERSION}" in note
+    assert f'Version: "{REDOC_VERSION}"' in (folder / "redoc.standalone.js.LICENSE.txt").read_text()
+    assert "MIT License" in (folder / "LICENSE").read_text()
+
+
+def test_local_urls_are_versioned_and_root_path_aware() -> None:
+    assert local_swagger_ui_urls("/api")["swagger_js_url"] == (
+        f"/api/docs/static/swagger-ui-dist@{swagger_ui_version()}/swagger-ui-bundle.js"
+    )
+    assert local_redoc_urls()["redoc_js_url"] == f"/docs/static/redoc@{REDOC_VERSION}/redoc.standalone.js"

@@ -12,7 +12,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, Json
+from pydantic import AliasChoices, AliasPath, BaseModel, Json
 
 from ferroapi.encoders import jsonable_encoder
 from ferroapi.openapi._jsonschema import (
@@ -116,8 +116,7 @@ def _is_json(param: Any) -> bool:
 def param_model(param: Any) -> type[BaseModel] | None:
     """The model of a grouped parameter (`q: Annotated[Filters, Query()]`), else None."""
     annotation = param.field_info.annotation
-    grouped = (_params_class("Query"), _params_class("Header"), _params_class("Cookie"))
-    if isinstance(param.field_info, tuple(c for c in grouped if isinstance(c, type))):
+    if isinstance(param.field_info, _params_tuple("Query", "Header", "Cookie")):
         annotation = optional_model(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel) and not _is_json(param):
         return annotation
@@ -150,14 +149,31 @@ def flat_params(root: Any) -> list[SchemaField]:
 
 
 def _names(param: SchemaField, convert_underscores: bool) -> tuple[str, str]:
+    """(the key the schema is titled by, the parameter's documented name): the first name a request
+    may use, as FastAPI reads it from `alias`, `validation_alias` (a string, or the first of
+    `AliasChoices` of plain names) and the model's `validate_by_alias`."""
     info = param.field_info
     alias = info.alias if info.alias is not None else param.name
-    if isinstance(info.validation_alias, str) and info.validation_alias:
-        alias = info.validation_alias
-    request_name = alias
-    if convert_underscores and alias == param.name:
-        request_name = alias.replace("_", "-")
+    validation_alias = info.validation_alias
+    if isinstance(validation_alias, str) and validation_alias:
+        alias = validation_alias
+    request_name = alias.replace("_", "-") if convert_underscores and alias == param.name else alias
+    if isinstance(info, _params_tuple("Path")) or isinstance(validation_alias, AliasPath):
+        return alias, request_name
+    if isinstance(validation_alias, AliasChoices):
+        if any(isinstance(choice, AliasPath) for choice in validation_alias.choices):
+            return alias, request_name
+        first = validation_alias.choices[0]
+        assert isinstance(first, str)
+        alias = request_name = first
+    config = param.config or {}
+    if config.get("validate_by_alias") is False:
+        return param.name, param.name.replace("_", "-") if convert_underscores else param.name
     return alias, request_name
+
+
+def _params_tuple(*names: str) -> tuple[type[Any], ...]:
+    return tuple(c for c in (_params_class(name) for name in names) if isinstance(c, type))
 
 
 def _parameter(

@@ -142,24 +142,21 @@ class ResponseBuilder:
                 media_type = self.media_type or "application/json"
                 slot = extra.setdefault("content", {}).setdefault(media_type, {}).setdefault("schema", {})
                 deep_dict_update(slot, self._schema(model_field))
+            status_text = _status_text(status)  # always: an invalid key raises even with a description
             description = (
-                extra.get("description")
-                or target.get("description")
-                or _status_text(status)
-                or "Additional Response"
+                extra.get("description") or target.get("description") or status_text or "Additional Response"
             )
             deep_dict_update(target, extra)
             target["description"] = description
 
 
 def _status_text(status: int | str) -> str | None:
+    """The reason phrase of a status (or range). A key that is neither raises ValueError, as in FastAPI:
+    the document would be invalid."""
     ranged = STATUS_RANGE_TEXT.get(str(status).upper())
     if ranged:
         return ranged
-    try:
-        return http.client.responses.get(int(status))
-    except ValueError:
-        return None
+    return http.client.responses.get(int(status))
 
 
 def add_validation_error(operation: dict[str, Any], definitions: dict[str, Any]) -> None:
