@@ -6,6 +6,7 @@ Skipped until `ferroapi.FerroAPI` can be imported.
 
 import datetime
 import importlib
+import warnings
 from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,6 +32,7 @@ def framework(name: str) -> SimpleNamespace:
         security=importlib.import_module(f"{name}.security"),
         responses=importlib.import_module(f"{name}.responses"),
         sse=importlib.import_module(f"{name}.sse"),
+        testclient=importlib.import_module(f"{name}.testclient"),
     )
 
 
@@ -334,6 +336,15 @@ def corpus_unique_ids(fw: SimpleNamespace) -> Any:
     @app.get("/dup")
     def dup_a() -> None: ...
 
+    # Not documented: mounts, plain starlette routes, websockets.
+    sub = fw.app_class()
+    sub.get("/inner")(dup_a)
+    app.mount("/sub", sub)
+    app.add_route("/plain", fw.responses.PlainTextResponse)
+
+    @app.websocket("/ws")
+    async def ws(websocket: r.WebSocket) -> None: ...
+
     return app
 
 
@@ -360,9 +371,33 @@ def normalized(document: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("separate", [True, False])
 @pytest.mark.parametrize("name", list(CORPUS))
 def test_openapi_document_equal(name: str, separate: bool) -> None:
-    documents = []
+    documents, warned = [], []
     for fw_name in ("fastapi", "ferroapi"):
         app = CORPUS[name](framework(fw_name))
         app.separate_input_output_schemas = separate
-        documents.append(normalized(app.openapi()))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            documents.append(normalized(app.openapi()))
+        warned.append([str(w.message) for w in caught])
     assert documents[1] == documents[0]
+    assert warned[1] == warned[0]  # e.g. duplicate operation ids
+
+
+@pytest.mark.parametrize("root_path_in_servers", [True, False])
+@pytest.mark.parametrize("servers", [None, [{"url": "/api"}], [{"url": "https://x.example"}]])
+def test_openapi_endpoint_behind_a_root_path(
+    servers: list[dict[str, str]] | None, root_path_in_servers: bool
+) -> None:
+    answers = []
+    for fw_name in ("fastapi", "ferroapi"):
+        fw = framework(fw_name)
+        app = fw.app_class(servers=servers, root_path_in_servers=root_path_in_servers)
+        app.get("/items")(_listing)
+        client = fw.testclient.TestClient(app, root_path="/api")
+        first = client.get("/openapi.json").json()
+        answers.append((normalized(first), normalized(client.get("/openapi.json").json())))
+    assert answers[1] == answers[0]
+
+
+def _listing() -> list[Item]:
+    return []
