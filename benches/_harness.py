@@ -50,5 +50,8 @@ def compare(
     t_base = best_time(base, number, repeat)
     ratio = t_base / t_ferro if t_ferro else float("inf")
     note = "" if same is None else ("same result" if same else "RESULTS DIFFER")
-    print(ROW.format(name=name, ferro=fmt_time(t_ferro), base=fmt_time(t_base), ratio=f"{ratio:.2f}x", note=note))
+    row = ROW.format(
+        name=name, ferro=fmt_time(t_ferro), base=fmt_time(t_base), ratio=f"{ratio:.2f}x", note=note
+    )
+    print(row)
     return ratio
