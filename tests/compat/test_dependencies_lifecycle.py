@@ -320,3 +320,57 @@ def test_no_leak(fw: Framework, n: int) -> None:
     requests = [Req("GET", "/r", params={"q": str(i % 4 if i % 4 != 3 else "x")}) for i in range(n)]
     *_, state = fw.run(app_factory, [*requests, "/state"])
     assert state.body == {"open": 0, "max": 1}
+
+
+def app_override_mid_request(fw: Framework) -> Any:
+    """A dependency installs (or removes) an override: the dependencies solved after it see it."""
+    m = fw.mod
+    app = fw.App()
+    calls: list[str] = []
+
+    def leaf() -> str:
+        calls.append("leaf")
+        return "leaf"
+
+    def original(x: Annotated[str, m.Depends(leaf)]) -> str:
+        calls.append("original")
+        return f"original({x})"
+
+    def replacement(q: str = "r") -> str:
+        calls.append("replacement")
+        return f"replacement({q})"
+
+    def install() -> None:
+        app.dependency_overrides[original] = replacement
+
+    def remove() -> None:
+        app.dependency_overrides.pop(original, None)
+
+    def wrapper(v: Annotated[str, m.Depends(original)]) -> str:
+        return f"wrapper({v})"
+
+    @app.get("/install")
+    def installed(
+        before: Annotated[str, m.Depends(original)],
+        _: Annotated[None, m.Depends(install)],
+        after: Annotated[str, m.Depends(wrapper)],
+        again: Annotated[str, m.Depends(original, use_cache=False)],
+    ) -> Any:
+        result = {"before": before, "after": after, "again": again, "calls": list(calls)}
+        calls.clear()
+        return result
+
+    @app.get("/remove")
+    def removed(_: Annotated[None, m.Depends(remove)], after: Annotated[str, m.Depends(wrapper)]) -> Any:
+        result = {"after": after, "calls": list(calls)}
+        calls.clear()
+        return result
+
+    return app
+
+
+def test_override_installed_mid_request(fw: Framework) -> None:
+    fw.compare(
+        app_override_mid_request,
+        [Req("GET", "/install?q=x"), Req("GET", "/install"), Req("GET", "/remove"), Req("GET", "/remove")],
+    )

@@ -5,14 +5,16 @@ single body field the OpenAPI document and the pipeline use (a combined model wh
 from __future__ import annotations
 
 from copy import copy
-from typing import Any
+from functools import partial
+from typing import Annotated, Any, get_args
 
-from pydantic import create_model
+from pydantic import BaseModel, ConfigDict, GetPydanticSchema, create_model
 
 from ferroapi import params
 from ferroapi._fields import ModelField, create_model_field
-from ferroapi.dependencies.body import should_embed_body_fields
+from ferroapi.dependencies.body import form_model, form_models, should_embed_body_fields
 from ferroapi.dependencies.fieldinfo import model_fields, param_model
+from ferroapi.dependencies.form_schema import form_body_schema, form_model_schema
 from ferroapi.dependencies.models import CacheKey, Dependant
 
 __all__ = [
@@ -94,6 +96,34 @@ def is_form_body(body_field: ModelField | None) -> bool:
     return body_field is not None and isinstance(body_field.field_info, params.Form)
 
 
+def _form_body_definitions(body_params: list[ModelField]) -> dict[str, Any]:
+    """`field_<i>` per parameter: a form model documented by its form keys, titled after the name."""
+    definitions: dict[str, Any] = {}
+    for index, field in enumerate(body_params):
+        info = copy(field.field_info)
+        model = form_model(field)
+        if model is not None:
+            hook = GetPydanticSchema(get_pydantic_json_schema=partial(form_model_schema, model))
+            documented: Any = Annotated[model, hook]
+            info.annotation = documented if info.annotation is model else documented | None
+        key = f"field_{index}"
+        info.alias = info.validation_alias = info.serialization_alias = key
+        info.title = info.title or field.name.replace("_", " ").title()
+        definitions[key] = (info.annotation, info)
+    return definitions
+
+
+def _body_model(name: str, body_params: list[ModelField]) -> type[BaseModel]:
+    config: ConfigDict | None = None
+    if any(form_models(f) for f in body_params):
+        definitions = _form_body_definitions(body_params)
+        config = {"json_schema_extra": partial(form_body_schema, body_params)}
+    else:
+        definitions = {f.name: (f.field_info.annotation, copy(f.field_info)) for f in body_params}
+    model: type[BaseModel] = create_model(f"Body_{name}", __config__=config, **definitions)
+    return model
+
+
 def get_body_field(
     *,
     name: str,
@@ -102,16 +132,26 @@ def get_body_field(
     body_params: list[ModelField] | None = None,
 ) -> ModelField | None:
     """The request body as one field: the parameter itself, or a `Body_<name>` model of all of them
-    when embedded. Used for the OpenAPI schema and to pick JSON vs form; validation is per parameter.
+    (embedded, or a form with a nullable form model). Used for the OpenAPI schema and to pick JSON
+    vs form; validation is per parameter.
     """
     if body_params is None:
         body_params = flat_dependant.body_params if flat_dependant is not None else []
     if not body_params:
         return None
+    first = body_params[0]
+    nullable_form_model = any(
+        form_models(f) and type(None) in get_args(f.field_info.annotation) for f in body_params
+    )
+    if not embed_body_fields and not nullable_form_model:
+        return first
+    body_model = _body_model(name, body_params)
     if not embed_body_fields:
-        return body_params[0]
-    definitions: dict[str, Any] = {f.name: (f.field_info.annotation, copy(f.field_info)) for f in body_params}
-    body_model = create_model(f"Body_{name}", **definitions)
+        info = copy(first.field_info)
+        info.annotation = body_model
+        info.metadata = []  # the parameter itself still carries (and validates) its constraints
+        info.discriminator = None
+        return create_model_field(first.name, body_model, field_info=info)
     kwargs: dict[str, Any] = {"annotation": body_model, "alias": "body"}
     if not any(f.field_info.is_required() for f in body_params):
         kwargs["default"] = None

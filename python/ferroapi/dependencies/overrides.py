@@ -10,11 +10,15 @@ from typing import Any, TypeVar
 from ferroapi.dependencies.models import Dependant
 from ferroapi.dependencies.plan import SolvePlan, compile_plan
 
-__all__ = ["OverridesDict", "analyse_override", "plan_for"]
+__all__ = ["EPOCH", "OverridesDict", "analyse_override", "plan_for"]
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 Call = Callable[..., Any]
+
+# Bumped by every mutation of any OverridesDict: a request checks it after each dependency call, so an
+# override installed by an earlier dependency applies to the later ones, as in FastAPI.
+EPOCH = [0]
 
 
 class OverridesDict(dict[Call, Call]):
@@ -26,9 +30,11 @@ class OverridesDict(dict[Call, Call]):
         # None is accepted (FastAPI apps reset with `app.dependency_overrides = None`): no overrides.
         super().__init__(overrides or {}, **kwargs)
         self.version = 0
+        EPOCH[0] += 1
 
     def _bump(self) -> None:
         self.version += 1
+        EPOCH[0] += 1
 
     def __setitem__(self, key: Call, value: Call) -> None:
         super().__setitem__(key, value)

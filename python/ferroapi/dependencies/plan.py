@@ -40,6 +40,7 @@ class Step:
         "kind",
         "may_hit",
         "path",
+        "position",
         "query",
         "use_cache",
     )
@@ -60,6 +61,7 @@ class Step:
         self.function_scope = declared.scope == "function"
         self.concurrency = dependant.concurrency
         self.children: list[tuple[int, str | None]] = []
+        self.position: tuple[int, ...] = ()  # child indices from the root: the place in the graph
         self.may_hit = False
         self.path: list[Reader] = [make_param_reader(f, "path") for f in dependant.path_params]
         self.query: list[Reader] = [make_param_reader(f, "query") for f in dependant.query_params]
@@ -106,8 +108,8 @@ def compile_plan(root: Dependant, overrides: Overrides | None = None) -> SolvePl
     """Flatten `root`'s graph, replacing overridden dependencies by their (analysed) overrides."""
     steps: list[Step] = []
     seen: set[CacheKey] = set()
-    # Iterative post-order walk: (dependant, original it replaces, name, parent step slot).
-    _walk(root, None, True, steps, overrides or {}, seen)
+    # Post-order: every dependency before what depends on it, the endpoint last.
+    _walk(root, None, True, steps, overrides or {}, seen, ())
     return SolvePlan(steps)
 
 
@@ -118,13 +120,16 @@ def _walk(
     steps: list[Step],
     overrides: Overrides,
     seen: set[CacheKey],
+    position: tuple[int, ...],
 ) -> int:
     children: list[tuple[int, str | None]] = []
-    for sub in dependant.dependencies:
+    for index, sub in enumerate(dependant.dependencies):
         effective, replaced = _resolve(sub, overrides)
-        children.append((_walk(effective, replaced, False, steps, overrides, seen), sub.name))
+        child = _walk(effective, replaced, False, steps, overrides, seen, (*position, index))
+        children.append((child, sub.name))
     step = Step(dependant, original=original, is_root=is_root)
     step.children = children
+    step.position = position
     # Only a key met before can hit the per-request cache (a caller-given cache is checked anyway).
     step.may_hit = step.cache_key in seen
     seen.add(step.cache_key)

@@ -24,7 +24,7 @@ from ferroapi._pipeline.lifecycle import Lifecycle
 from ferroapi.background import BackgroundTasks
 from ferroapi.concurrency import contextmanager_in_threadpool, limited, shielded_exit
 from ferroapi.dependencies.models import CacheKey, Dependant
-from ferroapi.dependencies.overrides import plan_for
+from ferroapi.dependencies.overrides import EPOCH, plan_for
 from ferroapi.dependencies.plan import ASYNC_CALL, ASYNC_GEN, ROOT, SYNC_CALL, SolvePlan, Step
 
 __all__ = ["SolvedDependency", "prepare", "solve_dependencies"]
@@ -118,14 +118,41 @@ async def solve_dependencies(
         return await _solve_endpoint_only(
             plan.root, request, body, embed_body_fields, background_tasks, response, dependency_cache
         )
-    external_cache = dependency_cache is not None
     cache: dict[CacheKey, Any] = dependency_cache if dependency_cache is not None else {}
     state = _RequestState(request, lifecycle, background_tasks, response)
     errors: list[Any] = []
+    values = await _solve_steps(
+        plan, dependant, dependency_overrides_provider, state, body, embed_body_fields, cache, errors,
+        external_cache=dependency_cache is not None,
+    )  # fmt: skip
+    return SolvedDependency(values, errors, state.background_tasks, state.response, cache)
+
+
+async def _solve_steps(
+    plan: SolvePlan,
+    dependant: Dependant,
+    provider: Any,
+    state: _RequestState,
+    body: Any,
+    embed_body_fields: bool,
+    cache: dict[CacheKey, Any],
+    errors: list[Any],
+    *,
+    external_cache: bool,
+) -> dict[str, Any]:
+    """Run the plan's steps in order; the endpoint's arguments (the root step's values)."""
+    request = state.connection
     steps = plan.steps
     results: list[Any] = [None] * len(steps)
+    done: list[bool] | None = None  # set when the plan was switched mid-request: steps already run
+    epoch = EPOCH[0]
     values: dict[str, Any] = {}
-    for index, step in enumerate(steps):
+    index = -1
+    while index + 1 < len(steps):
+        index += 1
+        if done is not None and done[index]:
+            continue
+        step = steps[index]
         values = {}
         ok = True
         for child, name in step.children:
@@ -153,7 +180,30 @@ async def solve_dependencies(
         if key not in cache:
             cache[key] = result
         results[index] = result
-    return SolvedDependency(values, errors, state.background_tasks, state.response, cache)
+        if EPOCH[0] != epoch:
+            # The dependency changed the overrides: the rest of the graph is solved under them.
+            epoch = EPOCH[0]
+            switched = plan_for(dependant, provider)
+            if switched is not plan:
+                results, done = _carry_over(steps[: index + 1], results, switched.steps)
+                plan, steps, index = switched, switched.steps, -1
+    return values
+
+
+def _carry_over(ran: list[Step], results: list[Any], steps: list[Step]) -> tuple[list[Any], list[bool]]:
+    """Results of the steps already run, placed in a new plan by graph position; a step inside a
+    subtree that already ran is done too (its parent's value stands, as in FastAPI).
+    """
+    by_position = {step.position: results[i] for i, step in enumerate(ran)}
+    new_results: list[Any] = [None] * len(steps)
+    done = [False] * len(steps)
+    for i, step in enumerate(steps):
+        position = step.position
+        if position in by_position:
+            new_results[i], done[i] = by_position[position], True
+        elif any(position[:n] in by_position for n in range(1, len(position))):
+            done[i] = True
+    return new_results, done
 
 
 async def _solve_endpoint_only(

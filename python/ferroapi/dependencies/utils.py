@@ -4,6 +4,13 @@ Analysis lives in `dependencies.analyze` (+ `signature`, `flat`), solving in `de
 (whose signature takes the request `Lifecycle` instead of FastAPI's scope-smuggled exit stacks).
 """
 
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic_core import PydanticUndefined
+from starlette.datastructures import FormData
+
+from ferroapi._fields import ModelField
 from ferroapi.dependencies.analyze import (
     analyze_param,
     get_body_field,
@@ -15,14 +22,54 @@ from ferroapi.dependencies.analyze import (
     get_path_param_names,
     should_embed_body_fields,
 )
+from ferroapi.dependencies.body import BodyReader
 from ferroapi.dependencies.body import read_upload as _read_file_bytes
-from ferroapi.dependencies.fieldinfo import ensure_multipart_is_installed
+from ferroapi.dependencies.extract import make_param_reader
+from ferroapi.dependencies.fieldinfo import (
+    _MULTIPART_MISSING,
+    _MULTIPART_WRONG,
+    ensure_multipart_is_installed,
+)
 from ferroapi.dependencies.signature import (
     get_typed_annotation,
     get_typed_return_annotation,
     get_typed_signature,
 )
 from ferroapi.dependencies.solve import SolvedDependency, solve_dependencies
+
+multipart_not_installed_error = _MULTIPART_MISSING
+multipart_incorrect_install_error = _MULTIPART_WRONG
+
+
+def request_params_to_args(
+    fields: Sequence[ModelField], received_params: Any
+) -> tuple[dict[str, Any], list[Any]]:
+    """Validate the path/query/header/cookie `fields` (all of one location) from a mapping."""
+    values: dict[str, Any] = {}
+    errors: list[Any] = []
+    for field in fields:
+        location = getattr(field.field_info, "in_", None)
+        name = getattr(location, "value", "query")
+        make_param_reader(field, name).read(received_params, values, errors)
+    return values, errors
+
+
+async def request_body_to_args(
+    body_fields: list[ModelField], received_body: Any, embed_body_fields: bool
+) -> tuple[dict[str, Any], list[Any]]:
+    """Validate body fields from a decoded JSON body or FormData (None: no body was sent)."""
+    values: dict[str, Any] = {}
+    errors: list[Any] = []
+    if not body_fields:
+        return values, errors
+    reader = BodyReader(list(body_fields))
+    if isinstance(received_body, FormData):
+        await reader.read_form(received_body, embed_body_fields, values, errors)
+    else:
+        body = PydanticUndefined if received_body is None else received_body
+        reader.read_json(body, embed_body_fields, values, errors)
+    return values, errors
+
 
 # FastAPI's private spellings of public helpers here.
 _should_embed_body_fields = should_embed_body_fields
@@ -45,6 +92,10 @@ __all__ = [
     "get_typed_annotation",
     "get_typed_return_annotation",
     "get_typed_signature",
+    "multipart_incorrect_install_error",
+    "multipart_not_installed_error",
+    "request_body_to_args",
+    "request_params_to_args",
     "should_embed_body_fields",
     "solve_dependencies",
 ]
