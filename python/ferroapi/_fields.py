@@ -16,7 +16,7 @@ from pydantic.main import IncEx
 from pydantic.warnings import UnsupportedFieldAttributeWarning
 from pydantic_core import PydanticUndefined, SchemaValidator
 
-from ferroapi._compat.shared import field_annotation_is_sequence, lenient_issubclass
+from ferroapi._compat.shared import annotation_is_pydantic_v1, field_annotation_is_sequence
 from ferroapi.exceptions import FerroAPIError, PydanticV1NotSupportedError
 
 __all__ = ["ModelField", "create_model_field", "missing_field_error", "prefix_errors"]
@@ -258,16 +258,6 @@ class ModelField:
         )
 
 
-def _is_pydantic_v1_model(annotation: Any) -> bool:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from pydantic import v1
-    except ImportError:  # pragma: no cover
-        return False
-    return lenient_issubclass(annotation, v1.BaseModel)
-
-
 def create_model_field(
     name: str,
     type_: Any,
@@ -279,7 +269,7 @@ def create_model_field(
     config: ConfigDict | None = None,
 ) -> ModelField:
     """A `ModelField` for `type_`; a type pydantic cannot handle is a FerroAPIError naming it."""
-    if _is_pydantic_v1_model(type_):
+    if annotation_is_pydantic_v1(type_):
         raise PydanticV1NotSupportedError(
             "pydantic.v1 models are no longer supported by FastAPI."
             f" Please update the response model {type_!r}."

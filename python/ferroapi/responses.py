@@ -1,8 +1,8 @@
 """Response classes by FastAPI's names: starlette's, plus SSE, ORJSON and UJSON variants.
 
 `ORJSONResponse` and `UJSONResponse` need the optional `orjson` / `ujson` packages at render time, as
-in FastAPI. A route's default (no `response_class`) renders with pydantic-core, which is faster than
-either.
+in FastAPI, and are deprecated as there (a `FastAPIDeprecationWarning` when instantiated): a route's
+default (no `response_class`) renders with pydantic-core, which is faster than either.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from starlette.responses import PlainTextResponse as PlainTextResponse
 from starlette.responses import RedirectResponse as RedirectResponse
 from starlette.responses import Response as Response
 from starlette.responses import StreamingResponse as StreamingResponse
+from typing_extensions import deprecated
 
+from ferroapi.exceptions import FastAPIDeprecationWarning
 from ferroapi.sse import EventSourceResponse as EventSourceResponse
 
 __all__ = [
@@ -41,6 +43,15 @@ def _optional(module: str) -> Any:
         return None
 
 
+def _deprecation(name: str) -> str:
+    return (
+        f"{name} is deprecated: with a return type or a response_model, the response is serialized"
+        " straight to JSON bytes by pydantic-core, faster and without a custom response class. See"
+        " https://fastapi.tiangolo.com/advanced/custom-response/#orjson-or-response-model"
+    )
+
+
+@deprecated(_deprecation("UJSONResponse"), category=FastAPIDeprecationWarning, stacklevel=2)
 class UJSONResponse(JSONResponse):
     """JSON rendered by `ujson` (not installed with ferroapi)."""
 
@@ -51,6 +62,7 @@ class UJSONResponse(JSONResponse):
         return rendered.encode("utf-8")
 
 
+@deprecated(_deprecation("ORJSONResponse"), category=FastAPIDeprecationWarning, stacklevel=2)
 class ORJSONResponse(JSONResponse):
     """JSON rendered by `orjson` (not installed with ferroapi); numpy values and non-str keys allowed."""
 

@@ -9,6 +9,7 @@ from pydantic_core import PydanticUndefined, Url
 
 from ferroapi._compat.shared import (
     PYDANTIC_VERSION_MINOR_TUPLE,
+    annotation_is_pydantic_v1,
     field_annotation_is_complex,
     field_annotation_is_scalar,
     field_annotation_is_scalar_sequence,
@@ -32,6 +33,7 @@ __all__ = [
     "RequiredParam",
     "Undefined",
     "Url",
+    "annotation_is_pydantic_v1",
     "field_annotation_is_complex",
     "field_annotation_is_scalar",
     "field_annotation_is_scalar_sequence",

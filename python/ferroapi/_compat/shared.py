@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import types
 import typing
+import warnings
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import is_dataclass
@@ -19,12 +20,14 @@ from starlette.datastructures import UploadFile
 
 __all__ = [
     "PYDANTIC_VERSION_MINOR_TUPLE",
+    "annotation_is_pydantic_v1",
     "field_annotation_is_complex",
     "field_annotation_is_scalar",
     "field_annotation_is_scalar_sequence",
     "field_annotation_is_sequence",
     "is_bytes_or_nonable_bytes_annotation",
     "is_bytes_sequence_annotation",
+    "is_pydantic_v1_model_class",
     "is_union",
     "is_uploadfile_or_nonable_uploadfile_annotation",
     "is_uploadfile_sequence_annotation",
@@ -168,4 +171,26 @@ def is_uploadfile_sequence_annotation(annotation: Any) -> bool:
         return any(is_uploadfile_sequence_annotation(arg) for arg in get_args(annotation))
     return field_annotation_is_sequence(annotation) and all(
         is_uploadfile_or_nonable_uploadfile_annotation(arg) for arg in get_args(annotation)
+    )
+
+
+def is_pydantic_v1_model_class(cls: Any) -> bool:
+    """A `pydantic.v1` model class (imported lazily: pydantic.v1 warns on some Pythons)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from pydantic import v1
+    except ImportError:  # pragma: no cover
+        return False
+    return lenient_issubclass(cls, v1.BaseModel)
+
+
+def annotation_is_pydantic_v1(annotation: Any) -> bool:
+    """A pydantic.v1 model, alone, in a union, or as the items of a sequence (at any depth)."""
+    if is_pydantic_v1_model_class(annotation):
+        return True
+    if is_union(annotation) and any(is_pydantic_v1_model_class(arg) for arg in get_args(annotation)):
+        return True
+    return field_annotation_is_sequence(annotation) and any(
+        annotation_is_pydantic_v1(arg) for arg in get_args(annotation)
     )
