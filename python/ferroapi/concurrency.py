@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from contextlib import asynccontextmanager as asynccontextmanager
+from types import TracebackType
 from typing import TypeVar
 from weakref import WeakKeyDictionary
 
@@ -52,27 +53,39 @@ async def contextmanager_in_threadpool(cm: AbstractContextManager[_T]) -> AsyncG
             await anyio.to_thread.run_sync(cm.__exit__, None, None, None, limiter=CapacityLimiter(1))
 
 
-@asynccontextmanager
-async def shielded_exit(
-    cm: AbstractAsyncContextManager[_T], cleanup_scope: CancelScope
-) -> AsyncGenerator[_T, None]:
+class ShieldedExit(AbstractAsyncContextManager[_T]):
     """Run `cm`'s teardown with `cleanup_scope` shielded.
 
     `cleanup_scope` encloses every async yield-dependency of the request (it was entered on the
     request stack before the first one), so shielding it while a teardown runs keeps a client
-    disconnect from cancelling the code after `yield`.
+    disconnect from cancelling the code after `yield`. A class, not a generator-based context
+    manager: one per yield dependency per request, on the hot path.
     """
-    was_shielded = cleanup_scope.shield
-    try:
-        async with cm as value:
-            try:
-                yield value
-            finally:
-                cleanup_scope.shield = True
-    finally:
-        cleanup_scope.shield = was_shielded
-    # A task group inside the dependency may have swallowed a cancellation while shielded.
-    await checkpoint_if_cancelled()
+
+    __slots__ = ("cleanup_scope", "cm")
+
+    def __init__(self, cm: AbstractAsyncContextManager[_T], cleanup_scope: CancelScope) -> None:
+        self.cm = cm
+        self.cleanup_scope = cleanup_scope
+
+    async def __aenter__(self) -> _T:
+        return await self.cm.__aenter__()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool | None:
+        scope = self.cleanup_scope
+        was_shielded = scope.shield
+        scope.shield = True
+        try:
+            suppressed = await self.cm.__aexit__(exc_type, exc, tb)
+        finally:
+            scope.shield = was_shielded
+        if exc_type is None or suppressed:
+            # A task group inside the dependency may have swallowed a cancellation while shielded
+            # (when an exception goes on, it is what propagates: no checkpoint may replace it).
+            await checkpoint_if_cancelled()
+        return suppressed
 
 
 # One semaphore per (declaration, event loop): anyio primitives belong to one loop.

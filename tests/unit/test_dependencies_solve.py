@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import anyio
 import pytest
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
@@ -16,6 +18,7 @@ from ferroapi import param_functions as pf
 from ferroapi._fields import create_model_field
 from ferroapi._pipeline.lifecycle import Lifecycle
 from ferroapi.background import BackgroundTasks
+from ferroapi.concurrency import ShieldedExit
 from ferroapi.dependencies.analyze import build_route_dependant
 from ferroapi.dependencies.overrides import OverridesDict, plan_for
 from ferroapi.dependencies.solve import SolvedDependency, prepare, solve_dependencies
@@ -320,3 +323,42 @@ def test_model_field_validation_and_serialization() -> None:
     assert errors == [] and field.serialize(value) == {"name": "x"}
     assert field.serialize_json(value) == b'{"name":"x"}'
     assert field.required and field.alias == "item"
+
+
+async def test_teardown_error_is_not_replaced_by_a_pending_cancellation() -> None:
+    """A yield dependency that re-raises the error of an inner teardown while the request is
+    cancelled: the error propagates (a cancellation checkpoint after the teardown would replace it).
+    """
+    error = RuntimeError("cleanup failed")
+    events: list[str] = []
+
+    @asynccontextmanager
+    async def outer() -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await anyio.sleep(0)
+            events.append("outer")
+
+    @asynccontextmanager
+    async def inner() -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await anyio.sleep(0)
+            events.append("inner")
+            raise error
+
+    raised: BaseException | None = None
+    with anyio.CancelScope() as external:
+        try:
+            async with AsyncExitStack() as stack:
+                cleanup = stack.enter_context(anyio.CancelScope())
+                await stack.enter_async_context(ShieldedExit(outer(), cleanup))
+                await stack.enter_async_context(ShieldedExit(inner(), cleanup))
+                external.cancel()
+                await anyio.sleep(0)
+        except RuntimeError as exc:
+            raised = exc
+    assert raised is error
+    assert events == ["inner", "outer"]

@@ -22,7 +22,7 @@ from starlette.websockets import WebSocket
 
 from ferroapi._pipeline.lifecycle import Lifecycle
 from ferroapi.background import BackgroundTasks
-from ferroapi.concurrency import contextmanager_in_threadpool, limited, shielded_exit
+from ferroapi.concurrency import ShieldedExit, contextmanager_in_threadpool, limited
 from ferroapi.dependencies.models import CacheKey, Dependant
 from ferroapi.dependencies.overrides import EPOCH, plan_for
 from ferroapi.dependencies.plan import ASYNC_CALL, ASYNC_GEN, ROOT, SYNC_CALL, SolvePlan, Step
@@ -308,7 +308,7 @@ async def _enter(step: Step, values: dict[str, Any], state: _RequestState) -> An
             # Entered before the first async yield dependency, so it encloses all of their own
             # cancel scopes; shielded while each teardown runs.
             state.cleanup_scope = lifecycle.request_stack.enter_context(CancelScope())
-        cm = shielded_exit(step.call(**values), state.cleanup_scope)
+        cm = ShieldedExit(step.call(**values), state.cleanup_scope)
     else:
         cm = contextmanager_in_threadpool(step.call(**values))
     if step.concurrency is not None:
