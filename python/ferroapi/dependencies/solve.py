@@ -145,49 +145,49 @@ async def _solve_steps(
     steps = plan.steps
     results: list[Any] = [None] * len(steps)
     done: list[bool] | None = None  # set when the plan was switched mid-request: steps already run
-    epoch = EPOCH[0]
-    values: dict[str, Any] = {}
-    index = -1
-    while index + 1 < len(steps):
-        index += 1
-        if done is not None and done[index]:
-            continue
-        step = steps[index]
-        values = {}
-        ok = True
-        for child, name in step.children:
-            result = results[child]
-            if result is _FAILED:
+    epoch_box = EPOCH
+    epoch = epoch_box[0]
+    while True:
+        for index, step in enumerate(steps):
+            if done is not None and done[index]:
+                continue
+            values: dict[str, Any] = {}
+            ok = True
+            for child, name in step.children:
+                result = results[child]
+                if result is _FAILED:
+                    ok = False
+                elif name is not None:
+                    values[name] = result
+            if not _read_params(step, request, values, errors):
                 ok = False
-            elif name is not None:
-                values[name] = result
-        if not _read_params(step, request, values, errors):
-            ok = False
-        if step.body is not None and not await _read_body(step, body, embed_body_fields, values, errors):
-            ok = False
-        if step.injects:
-            _inject(step, state, values)
-        if step.kind == ROOT:
-            break
-        if not ok:
-            results[index] = _FAILED
-            continue
-        key = step.cache_key
-        if step.use_cache and (step.may_hit or external_cache) and key in cache:
-            result = cache[key]
+            if step.body is not None and not await _read_body(step, body, embed_body_fields, values, errors):
+                ok = False
+            if step.injects:
+                _inject(step, state, values)
+            if step.kind == ROOT:
+                return values
+            if not ok:
+                results[index] = _FAILED
+                continue
+            key = step.cache_key
+            if step.use_cache and (step.may_hit or external_cache) and key in cache:
+                result = cache[key]
+            else:
+                result = await _call(step, values, state)
+            if key not in cache:
+                cache[key] = result
+            results[index] = result
+            if epoch_box[0] != epoch:
+                # The dependency changed the overrides: the rest of the graph is solved under them.
+                epoch = epoch_box[0]
+                switched = plan_for(dependant, provider)
+                if switched is not plan:
+                    results, done = _carry_over(steps[: index + 1], results, switched.steps)
+                    plan, steps = switched, switched.steps
+                    break
         else:
-            result = await _call(step, values, state)
-        if key not in cache:
-            cache[key] = result
-        results[index] = result
-        if EPOCH[0] != epoch:
-            # The dependency changed the overrides: the rest of the graph is solved under them.
-            epoch = EPOCH[0]
-            switched = plan_for(dependant, provider)
-            if switched is not plan:
-                results, done = _carry_over(steps[: index + 1], results, switched.steps)
-                plan, steps, index = switched, switched.steps, -1
-    return values
+            raise AssertionError("a plan ends with its root step")  # pragma: no cover
 
 
 def _carry_over(ran: list[Step], results: list[Any], steps: list[Step]) -> tuple[list[Any], list[bool]]:
