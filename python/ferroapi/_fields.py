@@ -194,10 +194,14 @@ class ModelField:
             return None, prefix_errors(exc.errors(include_url=False), loc)
 
     def try_validate_json(self, data: bytes) -> Any:
-        """`data` parsed and validated in one pass, or PydanticUndefined (no error list is built)."""
+        """`data` parsed and validated in one pass, or PydanticUndefined (no error list is built).
+
+        Any failure gives Undefined, also an exception a user validator raised: the caller's
+        two-pass path then raises it where FastAPI would (while solving, not while reading the body).
+        """
         try:
             return self._validate_json(data)
-        except ValidationError:
+        except Exception:
             return PydanticUndefined
 
     # --- serialization ----------------------------------------------------------------------------

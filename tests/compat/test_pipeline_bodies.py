@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from _dual import Framework, Req
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 
 class Item(BaseModel):
@@ -174,3 +174,36 @@ def test_one_pass_body_matches_two_pass(fw: Framework) -> None:
             Req("POST", "/bulk", content=b"null", headers=JSON),
         ],
     )
+
+
+class Boom(BaseModel):
+    name: str
+
+    @field_validator("name")
+    @classmethod
+    def boom(cls, value: str) -> str:
+        if value == "boom":
+            raise KeyError(value)
+        return value
+
+
+def app_validator_raises(fw: Framework) -> Any:
+    """A validator that raises something other than ValueError: a server error, not a 400."""
+    app = fw.App()
+
+    @app.post("/boom")
+    async def boom(item: Boom) -> Boom:
+        return item
+
+    return app
+
+
+def test_validator_exception_is_a_server_error(fw: Framework) -> None:
+    got = fw.compare(
+        app_validator_raises,
+        [
+            Req("POST", "/boom", content=b'{"name": "ok"}', headers=JSON),
+            Req("POST", "/boom", content=b'{"name": "boom"}', headers=JSON),
+        ],
+    )
+    assert got[1].status == 500
