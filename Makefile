@@ -61,9 +61,10 @@ fmt: setup ## format Rust and Python
 	$(VENV)/bin/ruff check --fix python tests benches examples scripts
 
 .PHONY: fuzz
-fuzz: setup ## long property runs: router vs oracle, decoder vs json.loads
-	FERRO_PROPTEST_CASES=1000000 PROPTEST_CASES=1000000 cargo test --release --quiet
-	FERRO_FUZZ=1 $(PY) -m pytest -m slow tests/native
+fuzz: setup ## long property runs: router vs its oracle (1M cases), decoder/SSE/JSONL (100k), Python side vs starlette/json.loads/FastAPI
+	FERRO_PROPTEST_CASES=1000000 cargo test --release --quiet router::
+	FERRO_PROPTEST_CASES=100000 cargo test --release --quiet -- --skip router::
+	$(PY) -m pytest -m slow tests/native
 
 .PHONY: bench
 bench: setup ## micro and app benchmarks: ferroapi vs the Python/FastAPI equivalent, ratios in one run

@@ -359,8 +359,17 @@ fn has_adjacent_surrogates(v: &Value) -> bool {
     }
 }
 
+/// About 1 in 10 generated values holds an adjacent surrogate pair and is skipped by `round_trips`;
+/// proptest's default budget of 1,024 global rejects would abort long `make fuzz` runs, so it scales.
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        max_global_rejects: cases().max(1024),
+        ..ProptestConfig::with_cases(cases())
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(config())]
 
     #[test]
     fn round_trips(v in arb_value(), ws in "[ \t\n\r]{0,2}", escape_all in any::<bool>()) {
