@@ -207,3 +207,52 @@ def test_validator_exception_is_a_server_error(fw: Framework) -> None:
         ],
     )
     assert got[1].status == 500
+
+
+def app_gzip_route(fw: Framework) -> Any:
+    """A custom route class whose Request subclass decompresses the body (FastAPI's docs example)."""
+    import gzip
+
+    from starlette.requests import Request as StarletteRequest
+
+    class GzipRequest(StarletteRequest):
+        async def body(self) -> bytes:
+            if not hasattr(self, "_body"):
+                body = await super().body()
+                if "gzip" in self.headers.getlist("content-encoding"):
+                    body = gzip.decompress(body)
+                self._body = body
+            return self._body
+
+    class GzipRoute(fw.mod.routing.APIRoute):
+        def get_route_handler(self) -> Any:
+            handler = super().get_route_handler()
+
+            async def gzip_handler(request: Any) -> Any:
+                return await handler(GzipRequest(request.scope, request.receive))
+
+            return gzip_handler
+
+    app = fw.App()
+    app.router.route_class = GzipRoute
+
+    @app.post("/sum")
+    async def total(numbers: list[int]) -> int:
+        return sum(numbers)
+
+    return app
+
+
+def test_custom_request_class_reads_the_body(fw: Framework) -> None:
+    import gzip
+
+    gz = {**JSON, "content-encoding": "gzip"}
+    got = fw.compare(
+        app_gzip_route,
+        [
+            Req("POST", "/sum", content=gzip.compress(b"[1, 2, 3]"), headers=gz),
+            Req("POST", "/sum", content=b"[4, 5]", headers=JSON),
+            Req("POST", "/sum", content=gzip.compress(b"[1, "), headers=gz),
+        ],
+    )
+    assert got[0].body == 6

@@ -34,6 +34,8 @@ _JSON_TYPES: dict[str, bool] = {}  # content-type header value -> is JSON (bound
 _JSON_TYPES_MAX = 256
 _GC_PAUSE_MIN_BYTES = 64 * 1024
 _STDLIB_LOADS = json.loads
+_STARLETTE_BODY = Request.body
+_STARLETTE_JSON = Request.json
 
 
 def too_large() -> HTTPException:
@@ -155,26 +157,38 @@ async def read_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) -> 
             form = await request.form(**plan.form_limits)
             lifecycle.request_stack.push_async_callback(form.close)
             return form
-        body = await _read_bytes(request, plan.max_body_size)
-        if not body:
-            return PydanticUndefined
-        content_type = _content_type(request.scope["headers"])
-        is_json = _is_json_content_type(content_type) if content_type else not plan.strict_content_type
-        if not is_json:
-            return body
-        fast = plan.json_fast_field
-        if fast is not None and json.loads is _STDLIB_LOADS and not has_huge_integer(body):
-            # One pass over the raw bytes; any failure takes the two-pass path below, which words
-            # the errors (and their `input` values) exactly as FastAPI does.
-            validated = _validate_json(fast, body)
-            if validated is not PydanticUndefined:
-                return ValidatedBody(fast, validated, body)
-        value = _decode_json(body)
-        request._json = value
-        return value
+        return await _json_body(plan, request)
     except json.JSONDecodeError as exc:
         raise _json_error(exc, plan, request) from exc
     except HTTPException:
         raise
     except Exception as exc:
         raise HTTPException(status_code=400, detail="There was an error parsing the body") from exc
+
+
+async def _json_body(plan: RoutePlan, request: Request) -> Any:
+    request_class = type(request)
+    if request_class.body is _STARLETTE_BODY:
+        body = await _read_bytes(request, plan.max_body_size)
+    else:
+        # A Request subclass of a custom route class (a gzip-decoding one...) or a patched
+        # Request.body says what the body is, as FastAPI reads it with `await request.body()`.
+        body = await request.body()
+    if not body:
+        return PydanticUndefined
+    content_type = _content_type(request.scope["headers"])
+    is_json = _is_json_content_type(content_type) if content_type else not plan.strict_content_type
+    if not is_json:
+        return body
+    if request_class.json is not _STARLETTE_JSON:
+        return await request.json()  # the subclass decodes its own way
+    fast = plan.json_fast_field
+    if fast is not None and json.loads is _STDLIB_LOADS and not has_huge_integer(body):
+        # One pass over the raw bytes; any failure takes the two-pass path below, which words
+        # the errors (and their `input` values) exactly as FastAPI does.
+        validated = _validate_json(fast, body)
+        if validated is not PydanticUndefined:
+            return ValidatedBody(fast, validated, body)
+    value = _decode_json(body)
+    request._json = value
+    return value
