@@ -7,6 +7,7 @@ from typing import Any
 
 from _dual import Framework, Req
 from pydantic import BaseModel, field_validator
+from starlette.requests import Request
 
 
 class Item(BaseModel):
@@ -256,3 +257,41 @@ def test_custom_request_class_reads_the_body(fw: Framework) -> None:
         ],
     )
     assert got[0].body == 6
+
+
+def app_reads_itself(fw: Framework) -> Any:
+    """Endpoints that read the body themselves, or through a form: still under the route's limit."""
+    app = fw.App(max_body_size=64)
+
+    @app.post("/raw")
+    async def raw(request: Request) -> int:
+        return len(await request.body())
+
+    @app.post("/form")
+    async def form(name: str = fw.mod.Form()) -> int:
+        return len(name)
+
+    @app.post("/roomy", max_body_size=1000)
+    async def roomy(request: Request) -> int:
+        return len(await request.body())
+
+    return app
+
+
+def test_limit_applies_to_bodies_read_by_the_endpoint(fw: Framework) -> None:
+    big = b"x" * 100
+    form = b"name=" + b"y" * 100
+    urlencoded = {"content-type": "application/x-www-form-urlencoded"}
+    for framework in ("fastapi", fw.name):
+        from _dual import load
+
+        got = load(framework).run(
+            app_reads_itself,
+            [
+                Req("POST", "/raw", content=_chunks(big)),  # type: ignore[arg-type]
+                Req("POST", "/raw", content=_chunks(b"x" * 10)),  # type: ignore[arg-type]
+                Req("POST", "/form", content=_chunks(form), headers=urlencoded),  # type: ignore[arg-type]
+                Req("POST", "/roomy", content=_chunks(big)),  # type: ignore[arg-type]
+            ],
+        )
+        assert [r.status for r in got] == [413, 200, 413, 200], framework

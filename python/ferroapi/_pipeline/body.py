@@ -25,7 +25,7 @@ from ferroapi._pipeline.plan import RoutePlan
 from ferroapi.dependencies.body import ValidatedBody
 from ferroapi.exceptions import RequestValidationError
 
-__all__ = ["BodyTooLarge", "declared_length", "read_body"]
+__all__ = ["BodyTooLarge", "declared_length", "read_body", "too_large"]
 
 # starlette's own 413 exception (an HTTPException subclass) when it has one, so handlers see the same type.
 BodyTooLarge: type[HTTPException] = getattr(_starlette_body_limit, "_RequestBodyTooLarge", HTTPException)

@@ -14,9 +14,9 @@ from typing import Any
 from pydantic_core import PydanticUndefined
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
-from ferroapi._pipeline.body import read_body
+from ferroapi._pipeline.body import read_body, too_large
 from ferroapi._pipeline.endpoint import call_endpoint
 from ferroapi._pipeline.errors import handle_exception
 from ferroapi._pipeline.lanes import open_stream
@@ -32,6 +32,9 @@ __all__ = ["LIFECYCLE_SCOPE_KEY", "Exchange", "RouteApp", "lifecycle_of", "respo
 # The one scope key the pipeline uses: a route handler receives only `request`, and a custom route
 # class may rebuild the Request from the same scope, so the exchange travels with the scope.
 LIFECYCLE_SCOPE_KEY = "ferroapi.exchange"
+
+# starlette's RequestBodyLimitMiddleware records its active limiter here (nested limiters defer to it).
+_LIMITER_SCOPE_KEY = "starlette._body_limit_responder"
 
 _NOT_AWAITED = (
     "Response not awaited. There's a high chance that the application code is raising an exception and "
@@ -99,6 +102,9 @@ class RouteApp:
         exchange = Exchange()
         scope[LIFECYCLE_SCOPE_KEY] = exchange
         try:
+            limit = self.plan.max_body_size
+            if limit is not None:
+                receive = request._receive = _limited_receive(scope, receive, limit)
             if self.plan.needs_stacks or _has_overrides(self.plan):
                 await self._serve(request, exchange, scope, receive, send)
             else:
@@ -133,6 +139,39 @@ class RouteApp:
         for stack in (lifecycle.function_stack, lifecycle.request_stack):
             if getattr(stack, "_exit_callbacks", True):
                 await stack.aclose()
+
+
+class _CountingReceive:
+    """`receive` counting the body against the route's limit, however it is read: by the pipeline,
+    by `request.form()`, or by the endpoint itself (`await request.body()`, chunked, no Content-Length).
+    """
+
+    __slots__ = ("limit", "receive", "total")
+
+    def __init__(self, receive: Receive, limit: int) -> None:
+        self.receive = receive
+        self.limit = limit
+        self.total = 0
+
+    async def __call__(self) -> Message:
+        message = await self.receive()
+        if message["type"] == "http.request":
+            self.total += len(message.get("body", b""))
+            if self.total > self.limit:
+                raise too_large()
+        return message
+
+
+def _limited_receive(scope: Scope, receive: Receive, limit: int) -> Receive:
+    active = scope.get(_LIMITER_SCOPE_KEY)
+    if active is None:
+        return _CountingReceive(receive, limit)
+    # starlette's body limiter (the app's, under user middleware) already counts this request: the
+    # route's own limit replaces its limit, as a nested RequestBodyLimitMiddleware does in FastAPI.
+    active.max_body_size = limit
+    if active.total_size > limit:
+        raise too_large()
+    return receive
 
 
 def _has_overrides(plan: RoutePlan) -> bool:
