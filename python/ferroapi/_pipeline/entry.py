@@ -23,6 +23,11 @@ from ferroapi._pipeline.handler import LIFECYCLE_SCOPE_KEY
 
 __all__ = ["AppEntry"]
 
+# Set once a 500 has been sent for this scope. A FerroAPI app mounted inside another shares the scope
+# dict with its parent: the child answers the 500 and re-raises for the server, and the parent's entry
+# must not send a second response.
+_ERROR_SENT_KEY = "ferroapi.server_error_sent"
+
 
 class AppEntry:
     def __init__(self, app: ASGIApp, handlers: dict[Any, Any], error_handler: Any, debug: bool) -> None:
@@ -64,9 +69,12 @@ class AppEntry:
         else:
             response = await run_in_threadpool(middleware.handler, request, exc)
         if not started:
+            scope[_ERROR_SENT_KEY] = True
             await response(scope, receive, send)
 
 
 def _started(scope: Scope) -> bool:
+    if scope.get(_ERROR_SENT_KEY):
+        return True
     exchange = scope.get(LIFECYCLE_SCOPE_KEY)
     return bool(exchange is not None and exchange.sending)
