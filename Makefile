@@ -75,7 +75,7 @@ wheel: $(STAMPS)/venv ## build a release wheel into dist/
 	$(VENV)/bin/maturin build --release --out dist
 
 .PHONY: conformance
-conformance: setup ## run FastAPI 0.165.0's own test suite against ferroapi (imports aliased)
+conformance: setup ## run FastAPI 0.165.0's own test suite against ferroapi (imports aliased; FERRO_CONFORMANCE_CACHE=dir to isolate a run)
 	$(PY) scripts/conformance.py $(CONFORMANCE_ARGS)
 
 .PHONY: clean

@@ -44,7 +44,9 @@ from pathlib import Path
 
 PIN = "0.165.0"
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / ".conformance"
+# FERRO_CONFORMANCE_CACHE moves the download and the rewritten suite elsewhere, so two runs at once
+# (two engineers, or CI beside a developer) do not rebuild each other's work tree mid-run.
+CACHE = Path(os.environ.get("FERRO_CONFORMANCE_CACHE") or ROOT / ".conformance").resolve()
 SDIST = CACHE / f"fastapi-{PIN}.tar.gz"
 SRC = CACHE / f"src-{PIN}"
 COUNTS = CACHE / f"counts-{PIN}.json"
