@@ -43,11 +43,17 @@ def compare(
     number: int,
     *,
     same: bool | None = None,
-    repeat: int = 5,
+    repeat: int = 7,
 ) -> float:
-    """Time both callables in this run; print one row; return the speedup (baseline / ferroapi)."""
-    t_ferro = best_time(ferro, number, repeat)
-    t_base = best_time(base, number, repeat)
+    """Time both callables in this run; print one row; return the speedup (baseline / ferroapi).
+
+    The batches alternate (ferroapi, baseline, ferroapi, ...) and each side keeps its best batch, so a
+    burst of load on a shared machine hits both sides alike instead of skewing one of them.
+    """
+    t_ferro = t_base = float("inf")
+    for _ in range(repeat):
+        t_ferro = min(t_ferro, best_time(ferro, number, repeat=1))
+        t_base = min(t_base, best_time(base, number, repeat=1))
     ratio = t_base / t_ferro if t_ferro else float("inf")
     note = "" if same is None else ("same result" if same else "RESULTS DIFFER")
     row = ROW.format(
