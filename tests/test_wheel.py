@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -100,6 +101,11 @@ def test_wheel_installs_and_serves(tmp_path: Path) -> None:
     server = subprocess.Popen(cmd, cwd=app_dir, env=pip_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         body = get_json(f"http://127.0.0.1:{port}/items/7?q=x", server, time.monotonic() + SERVER_TIMEOUT)
+        # The docs pages' assets ship inside the wheel (vendored ReDoc, Swagger UI from its package).
+        redoc = urllib.request.urlopen(f"http://127.0.0.1:{port}/redoc", timeout=5).read().decode()
+        (script,) = re.findall(r'src="([^"]+redoc[^"]*\.js)"', redoc)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{script}", timeout=5) as asset:
+            assert asset.status == 200 and len(asset.read()) > 100_000
     finally:
         server.terminate()
         try:
