@@ -1,0 +1,145 @@
+"""Stream lifecycle in process, on both anyio backends: keepalive, bounded buffers, send timeout,
+cancellation, and where ferroapi deliberately differs from FastAPI (documented in each test)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, MutableMapping
+from typing import Any
+
+import anyio
+import pytest
+from pydantic import BaseModel
+
+from ferroapi import FerroAPI, sse
+from ferroapi._pipeline.streaming.handoff import MAX_ITEMS
+from ferroapi.sse import EventSourceResponse
+from ferroapi.testclient import TestClient
+
+pytestmark = pytest.mark.anyio
+
+
+class Tick(BaseModel):
+    n: int
+
+
+def scope(path: str) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [],
+        "server": ("test", 80),
+    }
+
+
+async def never_disconnects() -> dict[str, Any]:
+    await anyio.sleep_forever()
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.parametrize("module", ["sse", "routing"])
+def test_keepalive_interval_is_monkeypatchable(monkeypatch: pytest.MonkeyPatch, module: str) -> None:
+    monkeypatch.setattr(f"ferroapi.{module}._PING_INTERVAL", 0.02)
+    app = FerroAPI()
+    go_on = anyio.Event()
+
+    @app.get("/slow", response_class=EventSourceResponse)
+    async def slow() -> AsyncIterator[int]:
+        yield 1
+        with anyio.move_on_after(0.3):
+            await go_on.wait()
+        yield 2
+
+    with TestClient(app) as client:
+        body = client.get("/slow").text
+    assert body.startswith("data: 1\n\n: ping\n\n")
+    assert body.endswith(": ping\n\ndata: 2\n\n")
+
+
+async def test_a_stalled_client_bounds_the_buffer_and_times_out() -> None:
+    pulled: list[int] = []
+    closed: list[str] = []
+    app = FerroAPI(stream_send_timeout=0.2)
+
+    @app.get("/fast")
+    async def fast() -> AsyncIterator[int]:
+        try:
+            n = 0
+            while True:  # never awaits: only the bounded hand-off stops it
+                pulled.append(n)
+                yield n
+                n += 1
+        finally:
+            closed.append("finally")
+
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def stalled_send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+        if message["type"] == "http.response.body":
+            await anyio.sleep_forever()  # the client stopped reading
+
+    with anyio.fail_after(10):
+        await app(scope("/fast"), never_disconnects, stalled_send)
+    # one batch being sent + one full pending batch + the item in flight, never more
+    assert len(pulled) <= 2 * MAX_ITEMS + 1
+    assert closed == ["finally"]
+    assert sent[-1]["more_body"] is True  # the response was left incomplete
+
+
+async def test_outer_cancellation_finalizes_the_generator_once() -> None:
+    closed: list[str] = []
+    app = FerroAPI()
+
+    @app.get("/forever", response_class=EventSourceResponse)
+    async def forever() -> AsyncIterator[Tick]:
+        try:
+            while True:
+                yield Tick(n=1)
+        finally:
+            await anyio.sleep(0)  # the generator's own async cleanup may await (shielded)
+            closed.append("finally")
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        pass
+
+    with anyio.move_on_after(0.1) as scope_:
+        await app(scope("/forever"), never_disconnects, send)
+    assert scope_.cancelled_caught
+    assert closed == ["finally"]
+
+
+def test_sse_failure_mid_stream_keeps_the_events_before_it() -> None:
+    """FastAPI may drop events produced before a failing one (its producer's error cancels the task
+    that forwards them); ferroapi sends every event before the failure, then surfaces the error
+    (bare, not in an ExceptionGroup), as both do for JSON Lines."""
+    app = FerroAPI()
+
+    @app.get("/bad", response_class=EventSourceResponse)
+    async def bad() -> AsyncIterator[Tick]:
+        yield Tick(n=1)
+        yield Tick(n=2)
+        yield {"n": "x"}  # type: ignore[misc]
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/bad").content == b'data: {"n":1}\n\ndata: {"n":2}\n\n'
+    from ferroapi.exceptions import ResponseValidationError
+
+    with TestClient(app) as client, pytest.raises(ResponseValidationError) as info:
+        client.get("/bad")
+    assert info.value.errors()[0]["loc"] == ("response", "n")
+
+
+def test_sse_fields_are_rejected_before_any_byte_is_framed() -> None:
+    bad_fields: list[dict[str, Any]] = [{"event": "a\nb"}, {"event": "a\rb"}, {"id": "a\nb"}, {"id": "a\0b"}]
+    for bad in bad_fields:
+        with pytest.raises(ValueError):
+            sse.ServerSentEvent(**bad)
+        with pytest.raises(ValueError):
+            sse.format_sse_event(**bad)
