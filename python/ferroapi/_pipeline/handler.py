@@ -79,7 +79,9 @@ async def respond(plan: RoutePlan, request: Request) -> Response:
         )
     if plan.lane is not Lane.RESPONSE:
         return await open_stream(plan, request, solved, lifecycle)
-    value = await call_endpoint(plan, solved.values)
+    # `call_endpoint`, inlined for coroutines (one frame less per request).
+    values = solved.values
+    value = await plan.call(**values) if plan.is_coroutine else await call_endpoint(plan, values)
     if isinstance(value, Response):
         if value.background is None:
             value.background = solved.background_tasks
@@ -117,10 +119,22 @@ class RouteApp:
         self, request: Request, exchange: Exchange, scope: Scope, receive: Receive, send: Send
     ) -> None:
         lifecycle = exchange.lifecycle
+        function_stack: Any = lifecycle.function_stack
         sent = False
         async with lifecycle.request_stack:
-            async with lifecycle.function_stack:
+            # `async with function_stack:` around the handler, without entering and leaving the
+            # stack when nothing was registered on it (no function-scoped yield dependency ran).
+            try:
                 response: Any = await self.handler(request)
+            except BaseException as exc:
+                if not (
+                    function_stack._exit_callbacks
+                    and await function_stack.__aexit__(type(exc), exc, exc.__traceback__)
+                ):
+                    raise
+            else:
+                if function_stack._exit_callbacks:
+                    await function_stack.__aexit__(None, None, None)
             exchange.sending = True
             await response(scope, receive, send)
             sent = True

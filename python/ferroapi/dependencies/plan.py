@@ -8,7 +8,7 @@ precomputed readers for its parameters and knows how to call its callable.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import contextmanager
 from typing import Any
 
 from ferroapi.dependencies.body import BodyReader
@@ -35,6 +35,7 @@ class Step:
         "cookie",
         "dependant",
         "function_scope",
+        "has_params",
         "header",
         "injects",
         "kind",
@@ -52,9 +53,8 @@ class Step:
         self.dependant = dependant
         self.call: Callable[..., Any] = dependant.call  # type: ignore[assignment]
         self.kind = ROOT if is_root else _kind(dependant)
-        if self.kind == ASYNC_GEN:
-            self.call = asynccontextmanager(self.call)
-        elif self.kind == SYNC_GEN:
+        # An async generator is driven directly (`yielding.AsyncGenDependency`).
+        if self.kind == SYNC_GEN:
             self.call = contextmanager(self.call)
         self.cache_key: CacheKey = declared.cache_key
         self.use_cache = declared.use_cache
@@ -67,6 +67,7 @@ class Step:
         self.query: list[Reader] = [make_param_reader(f, "query") for f in dependant.query_params]
         self.header: list[Reader] = [make_param_reader(f, "header") for f in dependant.header_params]
         self.cookie: list[Reader] = [make_param_reader(f, "cookie") for f in dependant.cookie_params]
+        self.has_params = bool(self.path or self.query or self.header or self.cookie)
         self.body = BodyReader(dependant.body_params) if dependant.body_params else None
         self.injects = any(
             name is not None

@@ -22,15 +22,17 @@ from starlette.websockets import WebSocket
 
 from ferroapi._pipeline.lifecycle import Lifecycle
 from ferroapi.background import BackgroundTasks
-from ferroapi.concurrency import ShieldedExit, contextmanager_in_threadpool, limited
+from ferroapi.concurrency import contextmanager_in_threadpool, limited
 from ferroapi.dependencies.models import CacheKey, Dependant
 from ferroapi.dependencies.overrides import EPOCH, plan_for
 from ferroapi.dependencies.plan import ASYNC_CALL, ASYNC_GEN, ROOT, SYNC_CALL, SolvePlan, Step
+from ferroapi.dependencies.yielding import AsyncGenDependency, open_cleanup_scope
 
 __all__ = ["SolvedDependency", "prepare", "solve_dependencies"]
 
 Undefined: Any = PydanticUndefined
 _FAILED: Any = object()  # the result of a step that could not be called
+_UNDECIDED: Any = object()  # no async yield dependency entered yet: no cleanup scope decided
 
 
 class SolvedDependency:
@@ -90,7 +92,7 @@ class _RequestState:
         self.lifecycle = lifecycle
         self.background_tasks = background_tasks
         self.response = response
-        self.cleanup_scope: CancelScope | None = None
+        self.cleanup_scope: CancelScope | None = _UNDECIDED
 
 
 def prepare(dependant: Dependant) -> SolvePlan:
@@ -159,7 +161,7 @@ async def _solve_steps(
                     ok = False
                 elif name is not None:
                     values[name] = result
-            if not _read_params(step, request, values, errors):
+            if step.has_params and not _read_params(step, request, values, errors):
                 ok = False
             if step.body is not None and not await _read_body(step, body, embed_body_fields, values, errors):
                 ok = False
@@ -173,6 +175,8 @@ async def _solve_steps(
             key = step.cache_key
             if step.use_cache and (step.may_hit or external_cache) and key in cache:
                 result = cache[key]
+            elif step.kind == ASYNC_CALL and step.concurrency is None:
+                result = await step.call(**values)  # the common case, without a frame in between
             else:
                 result = await _call(step, values, state)
             if key not in cache:
@@ -218,7 +222,8 @@ async def _solve_endpoint_only(
     """No dependencies: read the endpoint's own parameters, nothing to call or cache."""
     values: dict[str, Any] = {}
     errors: list[Any] = []
-    _read_params(step, request, values, errors)
+    if step.has_params:
+        _read_params(step, request, values, errors)
     if step.body is not None:
         await _read_body(step, body, embed_body_fields, values, errors)
     if step.injects:
@@ -302,16 +307,22 @@ async def _enter(step: Step, values: dict[str, Any], state: _RequestState) -> An
     """Enter a yield dependency; its teardown runs when its stack closes."""
     lifecycle = state.lifecycle
     assert lifecycle is not None  # only the endpoint-only fast path has none, and it enters nothing
+    stack = lifecycle.function_stack if step.function_scope else lifecycle.request_stack
     cm: AbstractAsyncContextManager[Any]
     if step.kind == ASYNC_GEN:
-        if state.cleanup_scope is None:
-            # Entered before the first async yield dependency, so it encloses all of their own
-            # cancel scopes; shielded while each teardown runs.
-            state.cleanup_scope = lifecycle.request_stack.enter_context(CancelScope())
-        cm = ShieldedExit(step.call(**values), state.cleanup_scope)
+        scope = state.cleanup_scope
+        if scope is _UNDECIDED:
+            # Decided (and entered) before the first async yield dependency, so it encloses all
+            # of their own cancel scopes; shielded while each teardown runs.
+            scope = state.cleanup_scope = open_cleanup_scope(lifecycle.request_stack)
+        cm = AsyncGenDependency(step.call(**values), scope)
+        if step.concurrency is None:
+            value = await cm.__aenter__()
+            # `stack.push_async_exit(cm)` without its type lookup and method wrapper.
+            stack._push_exit_callback(cm.__aexit__, False)  # type: ignore[attr-defined]
+            return value
     else:
         cm = contextmanager_in_threadpool(step.call(**values))
     if step.concurrency is not None:
         cm = limited(cm, step.concurrency.get_semaphore())
-    stack = lifecycle.function_stack if step.function_scope else lifecycle.request_stack
     return await stack.enter_async_context(cm)
