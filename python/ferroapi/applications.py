@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
-from typing_extensions import Unpack
+from typing_extensions import Unpack, deprecated
 
 from ferroapi._pipeline.app_limit import AppBodyLimitMiddleware
 from ferroapi._pipeline.entry import AppEntry
@@ -31,7 +31,7 @@ from ferroapi._routing.docs import add_docs_routes
 from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute
 from ferroapi._routing.routelist import _Epoch
-from ferroapi._routing.router import APIRouter
+from ferroapi._routing.router import ON_EVENT_DEPRECATED, APIRouter
 from ferroapi.datastructures import Default
 from ferroapi.dependencies.overrides import OverridesDict
 from ferroapi.exception_handlers import (
@@ -62,7 +62,7 @@ class FerroAPI(Starlette):
         *,
         debug: bool = False,
         routes: list[BaseRoute] | None = None,
-        title: str = "FastAPI",
+        title: str = "FerroAPI",
         summary: str | None = None,
         description: str = "",
         version: str = "0.1.0",
@@ -344,6 +344,7 @@ class FerroAPI(Starlette):
     ) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.route(path, methods=methods, name=name, include_in_schema=include_in_schema)
 
+    @deprecated(ON_EVENT_DEPRECATED)
     def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.on_event(event_type)
 

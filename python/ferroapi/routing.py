@@ -1,5 +1,9 @@
 """Routing: FastAPI's `fastapi.routing` names (routes, routers, starlette's Mount/Host re-exported)."""
 
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
 from starlette.routing import BaseRoute as BaseRoute
 from starlette.routing import Host as Host
 from starlette.routing import Match as Match
@@ -13,8 +17,11 @@ from ferroapi._pipeline.render import json_response
 from ferroapi._routing.include import IncludedRouter
 from ferroapi._routing.options import RouteOptions
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute
+from ferroapi._routing.route import (
+    effective_route_context_var as _effective_route_context_var,  # noqa: F401 - FastAPI's private name
+)
 from ferroapi._routing.router import APIRouter
-from ferroapi.sse import _PING_INTERVAL as _PING_INTERVAL  # FastAPI's tests monkeypatch it here
+from ferroapi.sse import DEFAULT_PING_INTERVAL
 
 __all__ = [
     "APIRoute",
@@ -27,6 +34,7 @@ __all__ = [
     "Mount",
     "NoMatchFound",
     "RouteApp",
+    "RouteContext",
     "RouteOptions",
     "compile_path",
     "get_name",
@@ -34,13 +42,84 @@ __all__ = [
     "json_response",
 ]
 
+# FastAPI's private name for the entry `include_router` leaves in the parent's routes.
+_IncludedRouter = IncludedRouter
+_SCOPE_MISSING = object()
+# FastAPI's SSE keepalive interval lives here too; tests monkeypatch it (the streaming lane reads it).
+_PING_INTERVAL: float = DEFAULT_PING_INTERVAL
 
-def iter_route_contexts(routes: list[BaseRoute]) -> list[BaseRoute]:
-    """The routes with included routers flattened into their effective routes (dispatch order)."""
-    flat: list[BaseRoute] = []
+
+@dataclass(frozen=True)
+class RouteContext:
+    """A route as the app serves it: `route` is the one registered, attributes are the effective ones
+    (an included route's merged prefix, tags, dependencies...)."""
+
+    route: BaseRoute
+    _route_context: BaseRoute | None = field(default=None, repr=False)
+
+    @property
+    def original_route(self) -> BaseRoute:
+        return self.route
+
+    @property
+    def effective_route(self) -> BaseRoute:
+        return self._route_context if self._route_context is not None else self.route
+
+    @property
+    def path(self) -> str | None:
+        return getattr(self.effective_route, "path", None)
+
+    @property
+    def path_format(self) -> str | None:
+        return getattr(self.effective_route, "path_format", None)
+
+    @property
+    def name(self) -> str | None:
+        return getattr(self.effective_route, "name", None)
+
+    @property
+    def methods(self) -> set[str] | None:
+        return getattr(self.effective_route, "methods", None)
+
+    @property
+    def endpoint(self) -> Callable[..., Any] | None:
+        return getattr(self.effective_route, "endpoint", None)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.effective_route, name)
+
+
+def _original(route: BaseRoute) -> BaseRoute:
+    original = getattr(route, "original_route", None)
+    return original if isinstance(original, BaseRoute) else route
+
+
+def iter_route_contexts(routes: Sequence[BaseRoute | RouteContext]) -> Iterator[RouteContext]:
+    """The routes in dispatch order, included routers flattened, each with its effective attributes."""
+    for route in routes:
+        if isinstance(route, RouteContext):
+            yield route
+        elif isinstance(route, IncludedRouter):
+            for effective in route.effective_routes():
+                yield RouteContext(_original(effective), effective)
+        else:
+            yield RouteContext(route)
+
+
+def _iter_included_route_candidates(routes: Sequence[BaseRoute]) -> Iterator[BaseRoute]:
+    """The routes in dispatch order with included routers flattened into their effective routes."""
     for route in routes:
         if isinstance(route, IncludedRouter):
-            flat.extend(route.effective_routes())
+            yield from route.effective_routes()
         else:
-            flat.append(route)
-    return flat
+            yield route
+
+
+def _restore_fastapi_scope_key(scope: Any, key: str, previous: Any) -> None:
+    private = scope.get("fastapi")
+    if not isinstance(private, dict):
+        return
+    if previous is _SCOPE_MISSING:
+        private.pop(key, None)
+    else:
+        private[key] = previous

@@ -20,7 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 from ferroapi import _ferroapi
 from ferroapi._pipeline.body import declared_length
-from ferroapi._routing.route import APIRoute, APIWebSocketRoute
+from ferroapi._routing.route import APIRoute, APIWebSocketRoute, set_scope_effective_route
 from ferroapi._routing.table import NativeSegment, RouteTable
 
 if TYPE_CHECKING:
@@ -67,13 +67,17 @@ async def _handle_full(
     scope["path_params"] = {**inherited, **params} if inherited else params
     scope["endpoint"] = route.endpoint  # type: ignore[attr-defined]
     if isinstance(route, APIRoute):
-        scope["route"] = route
+        original = route.original_route
+        if original is not None:
+            set_scope_effective_route(scope, route)
+        target = original or route
+        scope["route"] = target
         if _declared_too_large(scope, route.max_body_size):
             await _too_large(scope, receive, send)
-        elif type(route).handle is _FAST_HANDLE:
+        elif type(target).handle is _FAST_HANDLE:
             await route.app(scope, receive, send)
         else:
-            await route.handle(scope, receive, send)
+            await target.handle(scope, receive, send)
         return
     if isinstance(route, APIWebSocketRoute):
         scope["route"] = route
@@ -109,7 +113,7 @@ def _partial_scope(route: BaseRoute, raw_params: Any, scope: Scope) -> Scope:
         "path_params": {**inherited, **params} if inherited else params,
     }
     if isinstance(route, APIRoute):
-        child["route"] = route
+        child["route"] = route.original_route or route
     return child
 
 
@@ -152,7 +156,12 @@ async def dispatch(router: APIRouter, table: RouteTable, scope: Scope, receive: 
         inherited = scope.get("path_params")
         scope["path_params"] = {**inherited, **extra} if inherited else extra
         scope["endpoint"] = route.endpoint  # type: ignore[attr-defined]
-        scope["route"] = route
+        original = route.original_route  # type: ignore[attr-defined]
+        if original is None:
+            scope["route"] = route
+        else:
+            scope["route"] = original
+            set_scope_effective_route(scope, route)
         if route.max_body_size is not None and _declared_too_large(scope, route.max_body_size):  # type: ignore[attr-defined]
             await _too_large(scope, receive, send)
             return

@@ -22,7 +22,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, NoMatchFound, compile_path
 from starlette.types import Receive, Scope, Send
 
-from ferroapi._routing.route import APIRoute, APIWebSocketRoute
+from ferroapi._pipeline.handler import RouteApp
+from ferroapi._routing.route import APIRoute, APIWebSocketRoute, effective_route_context_var
 from ferroapi.datastructures import Default, DefaultPlaceholder
 from ferroapi.utils import generate_unique_id, get_value_or_default
 
@@ -129,8 +130,16 @@ class IncludeContext:
         if route.stream_item_type:
             # A stream's item type comes from the annotation: let the new route read it again.
             options["response_model"] = Default(None)
-        effective = type(route)(self.prefix + route.path, route.endpoint, **options)
+        # A plain APIRoute holds the merged options (FastAPI's effective route context): the original
+        # keeps its identity and its class's hooks, `get_route_handler` included.
+        effective = APIRoute(self.prefix + route.path, route.endpoint, **options)
         effective.original_route = route
+        if type(route).get_route_handler is not APIRoute.get_route_handler:
+            token = effective_route_context_var.set(effective)
+            try:
+                effective.app = RouteApp(route.get_route_handler(), effective.plan)
+            finally:
+                effective_route_context_var.reset(token)
         return effective
 
     def other_route(self, route: BaseRoute) -> BaseRoute | None:
@@ -190,6 +199,9 @@ class IncludedRouter(BaseRoute):
             if effective is not None:
                 yield effective
 
+    # FastAPI's name for the same walk.
+    effective_route_contexts = effective_routes
+
     def _nested(self, inner: IncludedRouter) -> IncludedRouter:
         cached = self._nested_cache.get(id(inner))
         if cached is not None and cached[0] is inner:
@@ -202,7 +214,13 @@ class IncludedRouter(BaseRoute):
         cached = self._cache.get(id(route))
         if cached is not None and cached[0] is route:
             return cached[1]
-        effective = context.api_route(route) if isinstance(route, APIRoute) else context.other_route(route)
+        effective: BaseRoute | None
+        if isinstance(route, APIRoute):
+            effective = context.api_route(route)
+        else:
+            effective = context.other_route(route)
+            if effective is not None:
+                effective.original_route = route  # type: ignore[attr-defined]
         self._cache[id(route)] = (route, effective)
         return effective
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Coroutine, Sequence
+from contextvars import ContextVar
 from enum import Enum, IntEnum
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,48 @@ if TYPE_CHECKING:
     from ferroapi.dependencies.models import Dependant
     from ferroapi.params import Depends
 
-__all__ = ["APIRoute", "APIWebSocketRoute", "validate_max_body_size"]
+__all__ = [
+    "EFFECTIVE_ROUTE_CONTEXT",
+    "APIRoute",
+    "APIWebSocketRoute",
+    "effective_route_context_var",
+    "scope_effective_route",
+    "set_scope_effective_route",
+    "validate_max_body_size",
+]
+
+# An included route keeps its identity, as in FastAPI 0.165: `scope["route"]` is the route the user
+# registered, and what the inclusion merged into it (prefix, tags, dependencies...) travels beside it
+# as the "effective route context", in FastAPI's private scope dict. The dict is also visible under
+# our own name (same object), for code written against ferroapi.
+SCOPE_KEYS = ("fastapi", "ferroapi")
+EFFECTIVE_ROUTE_CONTEXT = "effective_route_context"
+
+# Set while an included route's handler is built: `get_route_handler()` (possibly a subclass's, which
+# calls super()) then builds the handler of the effective route, not of the original.
+effective_route_context_var: ContextVar[APIRoute | None] = ContextVar(
+    "ferroapi_effective_route_context", default=None
+)
+
+
+def scope_effective_route(scope: Scope) -> Any:
+    private = scope.get("fastapi")
+    return private.get(EFFECTIVE_ROUTE_CONTEXT) if isinstance(private, dict) else None
+
+
+def set_scope_effective_route(scope: Scope, context: Any) -> Any:
+    """Record `context` as the scope's effective route; returns the previous value (or None)."""
+    private = scope.get("fastapi")
+    if not isinstance(private, dict):
+        private = scope["fastapi"] = {}
+    if "ferroapi" not in scope:
+        scope["ferroapi"] = private
+    previous = private.get(EFFECTIVE_ROUTE_CONTEXT)
+    if context is None:
+        private.pop(EFFECTIVE_ROUTE_CONTEXT, None)
+    else:
+        private[EFFECTIVE_ROUTE_CONTEXT] = context
+    return previous
 
 
 def validate_max_body_size(max_body_size: int | None) -> None:
@@ -218,17 +260,30 @@ class APIRoute(StarletteRoute):
 
     # ---- FastAPI's extension points -------------------------------------------------------------
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        """`request -> response` for this route; subclasses may wrap it (FastAPI's custom route classes)."""
-        return functools.partial(respond, self.plan)
+        """`request -> response` for this route; subclasses may wrap it (FastAPI's custom route classes).
+
+        While an inclusion builds its effective route, this builds the effective route's handler.
+        """
+        effective = effective_route_context_var.get()
+        plan = effective.plan if effective is not None and effective.original_route is self else self.plan
+        return functools.partial(respond, plan)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        match, child_scope = super().matches(scope)
+        effective = scope_effective_route(scope)
+        if effective is not None and effective.original_route is self:
+            match, child_scope = StarletteRoute.matches(effective, scope)
+        else:
+            match, child_scope = super().matches(scope)
         if match is not Match.NONE:
-            child_scope["route"] = self
+            child_scope["route"] = self.original_route or self
         return match, child_scope
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await super().handle(scope, receive, send)
+        effective = scope_effective_route(scope)
+        if effective is not None and effective.original_route is self:
+            await StarletteRoute.handle(effective, scope, receive, send)
+        else:
+            await super().handle(scope, receive, send)
 
 
 class APIWebSocketRoute(StarletteWebSocketRoute):

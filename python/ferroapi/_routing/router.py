@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
-from typing_extensions import Unpack
+from typing_extensions import Unpack, deprecated
 
 from ferroapi._routing.dispatch import dispatch
 from ferroapi._routing.include import IncludedRouter, first_limit, include_context
@@ -29,7 +29,14 @@ from ferroapi.utils import generate_unique_id, get_value_or_default
 if TYPE_CHECKING:
     from ferroapi.params import Depends
 
-__all__ = ["APIRouter"]
+__all__ = ["ON_EVENT_DEPRECATED", "APIRouter"]
+
+ON_EVENT_DEPRECATED = """
+        on_event is deprecated, use lifespan event handlers instead.
+
+        Read more about it in the
+        [FastAPI docs for Lifespan Events](https://fastapi.tiangolo.com/advanced/events/).
+        """
 
 
 class APIRouter(starlette_routing.Router):
@@ -350,6 +357,7 @@ class APIRouter(starlette_routing.Router):
         assert event_type in ("startup", "shutdown")
         (self.on_startup if event_type == "startup" else self.on_shutdown).append(func)
 
+    @deprecated(ON_EVENT_DEPRECATED)
     def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
         def decorator(func: DecoratedCallable) -> DecoratedCallable:
             self.add_event_handler(event_type, func)

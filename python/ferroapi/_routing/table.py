@@ -15,12 +15,13 @@ from typing import Any
 
 from starlette import convertors
 from starlette import routing as starlette_routing
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Match
+from starlette.types import Receive, Scope, Send
 
 from ferroapi import _ferroapi
-from ferroapi._routing.route import APIRoute, APIWebSocketRoute
+from ferroapi._routing.route import APIRoute, APIWebSocketRoute, set_scope_effective_route
 
-__all__ = ["NativeSegment", "RouteTable", "compile_table"]
+__all__ = ["IncludedRouteMatcher", "NativeSegment", "RouteTable", "compile_table"]
 
 _BUILTIN_CONVERTORS = frozenset(
     {
@@ -61,6 +62,38 @@ class RouteTable:
     single: NativeSegment | None
 
 
+class IncludedRouteMatcher(BaseRoute):
+    """An included route whose class overrides `matches()`: that method of the ORIGINAL route runs,
+    with the effective route (merged prefix, methods...) in the scope, as FastAPI 0.165 does."""
+
+    def __init__(self, effective: APIRoute) -> None:
+        assert effective.original_route is not None
+        self.effective = effective
+        self.original: APIRoute = effective.original_route
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        previous = set_scope_effective_route(scope, self.effective)
+        try:
+            return self.original.matches(scope)
+        finally:
+            set_scope_effective_route(scope, previous)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        set_scope_effective_route(scope, self.effective)
+        scope["route"] = self.original
+        await self.original.handle(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        return self.effective.url_path_for(name, **path_params)
+
+
+def _table_entry(route: BaseRoute) -> BaseRoute:
+    original = route.original_route if isinstance(route, APIRoute) else None
+    if original is not None and type(original).matches is not APIRoute.matches:
+        return IncludedRouteMatcher(route)  # type: ignore[arg-type]
+    return route
+
+
 def _spec(index: int, route: BaseRoute) -> tuple[int, str, int, Any] | None:
     if type(route).matches not in _STOCK_MATCHES:
         return None
@@ -78,7 +111,9 @@ def _spec(index: int, route: BaseRoute) -> tuple[int, str, int, Any] | None:
 
 def _fast_app(route: BaseRoute) -> Any:
     if isinstance(route, APIRoute) and type(route).handle is APIRoute.handle:
-        return route.app
+        original = route.original_route
+        if original is None or type(original).handle is APIRoute.handle:
+            return route.app
     return None
 
 
@@ -95,6 +130,7 @@ def compile_table(routes: Sequence[BaseRoute], *, redirect_slashes: bool, epoch:
             pending_specs.clear()
             pending_routes.clear()
 
+    routes = [_table_entry(route) for route in routes]
     opaque = [_spec(0, route) is None for route in routes]
     single = not any(opaque)
     for route, is_opaque in zip(routes, opaque, strict=True):
