@@ -111,7 +111,16 @@ def _is_empty_upload(value: Any) -> bool:
 class ParamReader(FieldReader):
     """One path/query/header/cookie parameter."""
 
-    __slots__ = ("as_list", "is_sequence", "keys", "loc", "location", "multi_key", "validate_python")
+    __slots__ = (
+        "as_list",
+        "header_key",
+        "is_sequence",
+        "keys",
+        "loc",
+        "location",
+        "multi_key",
+        "validate_python",
+    )
 
     def __init__(self, field: ModelField, location: str, *, multidict: bool) -> None:
         super().__init__(field)
@@ -122,6 +131,10 @@ class ParamReader(FieldReader):
         self.as_list = multidict and field.is_sequence and not is_json_field(field)
         self.multi_key = len(self.keys) > 1
         self.validate_python = field._validate
+        # A single header looked up in starlette's raw header list directly, as `Headers.get` does.
+        self.header_key = (
+            _raw_header_key(self.keys[0]) if location == "header" and not self.multi_key else None
+        )
 
     def read(self, source: Any, values: dict[str, Any], errors: list[Any]) -> bool:
         # The hot path of every parameter: `lookup` and `finish` inlined for the common cases.
@@ -132,6 +145,10 @@ class ParamReader(FieldReader):
             loc = (self.location, key)
         if self.as_list:
             value = source.getlist(key) or Undefined
+        elif self.header_key is not None and type(source) is Headers:
+            value = _header_value(source, self.header_key)
+            if value is None or (self.is_sequence and len(value) == 0):
+                value = Undefined
         else:
             value = source.get(key)
             if value is None or (self.is_sequence and len(value) == 0):
@@ -149,6 +166,21 @@ class ParamReader(FieldReader):
             errors.extend(prefix_errors(exc.errors(include_url=False), loc))
             return False
         return True
+
+
+def _raw_header_key(key: str) -> bytes | None:
+    try:
+        return key.lower().encode("latin-1")
+    except UnicodeEncodeError:
+        return None  # `Headers.get` raises it per request: left to it
+
+
+def _header_value(headers: Headers, raw_key: bytes) -> str | None:
+    """`headers.get(key)`: the first value sent under `key`, without the Mapping.get frames."""
+    for header_key, header_value in headers._list:
+        if header_key == raw_key:
+            return header_value.decode("latin-1")
+    return None
 
 
 class _ModelFieldKeys:

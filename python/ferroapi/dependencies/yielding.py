@@ -78,7 +78,19 @@ class AsyncGenDependency(_AsyncGeneratorContextManager[Any]):
     ) -> bool | None:
         scope = self.cleanup_scope
         if scope is None:
-            suppressed = await super().__aexit__(typ, value, traceback)
+            if typ is None:
+                # contextlib's normal-exit path, without a frame in between.
+                try:
+                    await self.gen.__anext__()
+                except StopAsyncIteration:
+                    suppressed: bool | None = False
+                else:
+                    try:
+                        raise RuntimeError("generator didn't stop")
+                    finally:
+                        await self.gen.aclose()
+            else:
+                suppressed = await super().__aexit__(typ, value, traceback)
         else:
             was_shielded = scope.shield
             scope.shield = True
