@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -14,6 +15,13 @@ if TYPE_CHECKING:
 def _root(request: Request) -> str:
     root: str = request.scope.get("root_path", "")
     return root.rstrip("/")
+
+
+@dataclass
+class _Assets:
+    """Whether the docs assets are served by the app (set once mounted, after the page routes)."""
+
+    local: bool = False
 
 
 def add_docs_routes(app: FerroAPI) -> None:
@@ -31,20 +39,18 @@ def add_docs_routes(app: FerroAPI) -> None:
         return JSONResponse(schema)
 
     app.add_route(openapi_url, openapi, include_in_schema=False)
+    assets = _Assets()
     if app.docs_url:
-        _add_swagger_ui(app, openapi_url)
+        _add_swagger_ui(app, openapi_url, assets)
     if app.redoc_url:
-
-        async def redoc_html(request: Request) -> HTMLResponse:
-            from ferroapi.openapi.docs import get_redoc_html
-
-            return get_redoc_html(openapi_url=_root(request) + openapi_url, title=f"{app.title} - ReDoc")
-
-        app.add_route(app.redoc_url, redoc_html, include_in_schema=False)
+        _add_redoc(app, openapi_url, assets)
+    if app.docs_url or app.redoc_url:
+        # After the page routes: FastAPI's route order, with one mount appended.
+        assets.local = _mount_assets(app)
 
 
-def _local_assets(app: FerroAPI) -> bool:
-    """Serve Swagger UI's files from the installed bundle when there is one (no CDN needed)."""
+def _mount_assets(app: FerroAPI) -> bool:
+    """Serve Swagger UI's and ReDoc's files from the app (no CDN); False if the bundle is missing."""
     from ferroapi.openapi.docs import DOCS_STATIC_PATH, docs_static_app
 
     try:
@@ -55,18 +61,17 @@ def _local_assets(app: FerroAPI) -> bool:
     return True
 
 
-def _add_swagger_ui(app: FerroAPI, openapi_url: str) -> None:
+def _add_swagger_ui(app: FerroAPI, openapi_url: str, assets: _Assets) -> None:
     from ferroapi.openapi import docs
 
     assert app.docs_url is not None
-    local = False  # set once the assets are mounted, after the page routes (FastAPI's route order)
 
     async def swagger_ui_html(request: Request) -> HTMLResponse:
         root_path = _root(request)
         redirect_url = app.swagger_ui_oauth2_redirect_url
-        assets: dict[str, Any] = (
+        urls: dict[str, Any] = (
             docs.local_swagger_ui_urls(root_path)
-            if local
+            if assets.local
             else {
                 "swagger_js_url": docs.SWAGGER_UI_CDN_JS_URL,
                 "swagger_css_url": docs.SWAGGER_UI_CDN_CSS_URL,
@@ -79,7 +84,7 @@ def _add_swagger_ui(app: FerroAPI, openapi_url: str) -> None:
             oauth2_redirect_url=root_path + redirect_url if redirect_url else None,
             init_oauth=app.swagger_ui_init_oauth,
             swagger_ui_parameters=app.swagger_ui_parameters,
-            **assets,
+            **urls,
         )
 
     app.add_route(app.docs_url, swagger_ui_html, include_in_schema=False)
@@ -89,4 +94,25 @@ def _add_swagger_ui(app: FerroAPI, openapi_url: str) -> None:
             return docs.get_swagger_ui_oauth2_redirect_html()
 
         app.add_route(app.swagger_ui_oauth2_redirect_url, swagger_ui_redirect, include_in_schema=False)
-    local = _local_assets(app)
+
+
+def _add_redoc(app: FerroAPI, openapi_url: str, assets: _Assets) -> None:
+    from ferroapi.openapi import docs
+
+    assert app.redoc_url is not None
+
+    async def redoc_html(request: Request) -> HTMLResponse:
+        root_path = _root(request)
+        urls: dict[str, Any] = (
+            docs.local_redoc_urls(root_path)
+            if assets.local
+            else {"redoc_js_url": docs.REDOC_CDN_JS_URL, "redoc_favicon_url": docs.FASTAPI_FAVICON_URL}
+        )
+        return docs.get_redoc_html(
+            openapi_url=root_path + openapi_url,
+            title=f"{app.title} - ReDoc",
+            with_google_fonts=not assets.local,  # served offline: no font CDN either
+            **urls,
+        )
+
+    app.add_route(app.redoc_url, redoc_html, include_in_schema=False)
