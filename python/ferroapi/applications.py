@@ -125,6 +125,8 @@ class FerroAPI(Starlette):
         self.openapi_version = "3.1.0"
         self.openapi_schema: dict[str, Any] | None = None
         self._openapi_epoch: int | None = None
+        # The document this app generated itself: one the user assigns to `openapi_schema` is kept as is.
+        self._generated_openapi: dict[str, Any] | None = None
         if self.openapi_url:
             assert self.title, "A title must be provided for OpenAPI, e.g.: 'My API'"
             assert self.version, "A version must be provided for OpenAPI, e.g.: '2.1.0'"
@@ -199,27 +201,32 @@ class FerroAPI(Starlette):
 
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI document, generated on first use and again after the routes change."""
-        if not self.openapi_schema or self._openapi_epoch != _Epoch.value:
-            from ferroapi.openapi.utils import get_openapi
+        assigned = self.openapi_schema
+        # A document the user assigned is theirs (FastAPI keeps it); ours is rebuilt when routes change.
+        fresh = self._openapi_epoch == _Epoch.value
+        if assigned is not None and (assigned is not self._generated_openapi or fresh):
+            return assigned
+        from ferroapi.openapi.utils import get_openapi
 
-            self._openapi_epoch = _Epoch.value
-            self.openapi_schema = get_openapi(
-                title=self.title,
-                version=self.version,
-                openapi_version=self.openapi_version,
-                summary=self.summary,
-                description=self.description,
-                terms_of_service=self.terms_of_service,
-                contact=self.contact,
-                license_info=self.license_info,
-                routes=self.router.effective_routes(),
-                webhooks=self.webhooks.effective_routes(),
-                tags=self.openapi_tags,
-                servers=self.servers,
-                separate_input_output_schemas=self.separate_input_output_schemas,
-                external_docs=self.openapi_external_docs,
-            )
-        return self.openapi_schema
+        self._openapi_epoch = _Epoch.value
+        document = get_openapi(
+            title=self.title,
+            version=self.version,
+            openapi_version=self.openapi_version,
+            summary=self.summary,
+            description=self.description,
+            terms_of_service=self.terms_of_service,
+            contact=self.contact,
+            license_info=self.license_info,
+            routes=self.router.effective_routes(),
+            webhooks=self.webhooks.effective_routes(),
+            tags=self.openapi_tags,
+            servers=self.servers,
+            separate_input_output_schemas=self.separate_input_output_schemas,
+            external_docs=self.openapi_external_docs,
+        )
+        self.openapi_schema = self._generated_openapi = document
+        return document
 
     def setup(self) -> None:
         add_docs_routes(self)
