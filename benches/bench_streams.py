@@ -62,10 +62,14 @@ def build(fw: Framework, count: int = ITEMS) -> Any:
     def jsonl_sync() -> Iterator[Quote]:
         yield from items()
 
+    def events_sync() -> Iterator[Quote]:
+        yield from items()
+
     app.get("/jsonl")(jsonl)
     app.get("/jsonl-dicts")(jsonl_dicts)
     app.get("/sse", response_class=sse.EventSourceResponse)(events)
     app.get("/jsonl-sync")(jsonl_sync)
+    app.get("/sse-sync", response_class=sse.EventSourceResponse)(events_sync)
     return app
 
 
@@ -74,6 +78,7 @@ SCENARIOS = [
     ("JSON Lines, 10,000 dicts -> model (async gen)", "/jsonl-dicts"),
     ("SSE, 10,000 model events (async gen)", "/sse"),
     ("JSON Lines, 10,000 models (sync gen, threadpool)", "/jsonl-sync"),
+    ("SSE, 10,000 model events (sync gen, threadpool)", "/sse-sync"),
 ]
 
 
@@ -89,7 +94,7 @@ def main() -> None:
         for name, path in SCENARIOS:
             got, want = run_once(loop, ferro, path), run_once(loop, base, path)
             same = got.status == want.status == 200 and bytes(got.body) == bytes(want.body)
-            repeat = 2 if path.endswith("sync") else 5
+            repeat = 3 if path.endswith("sync") else 5
             t_ferro = best_time(lambda path=path: run_once(loop, ferro, path), 1, repeat)  # type: ignore[misc]
             t_base = best_time(lambda path=path: run_once(loop, base, path), 1, repeat)  # type: ignore[misc]
             note = "same body" if same else "BODIES DIFFER"
@@ -133,7 +138,7 @@ def million(framework: str = "ferroapi") -> None:
         gc.collect()
         print(f"\n== {framework}: {MILLION:,} items, peak RSS ==")
         print(f"before: {peak_rss_mib():.1f} MiB")
-        for path in ("/jsonl", "/sse"):
+        for path in ("/jsonl", "/sse", "/jsonl-sync", "/sse-sync"):
             sink = Counting()
             driver = Driver(app, Request("GET", path))
 
@@ -144,7 +149,7 @@ def million(framework: str = "ferroapi") -> None:
             loop.run_until_complete(app(dict(driver.template), receive, sink.send))
             elapsed = time.perf_counter() - start
             print(
-                f"{path:<7} {sink.bytes / 2**20:8.1f} MiB in {sink.messages:,} sends, "
+                f"{path:<10} {sink.bytes / 2**20:8.1f} MiB in {sink.messages:,} sends, "
                 f"{MILLION / elapsed:,.0f} items/s, peak RSS {peak_rss_mib():.1f} MiB"
             )
     finally:

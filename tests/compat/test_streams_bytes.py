@@ -136,6 +136,22 @@ def app_jsonl(fw: Framework) -> Any:
         yield 1
         raise RuntimeError("boom")
 
+    @app.get("/sync-invalid-at-5000")
+    def sync_invalid() -> Iterator[Item]:
+        for i in range(1, 5001):  # several worker-thread jobs and batches before the failure
+            yield Item(id=i, name="x") if i < 5000 else {"id": "nope"}  # type: ignore[misc]
+
+    @app.get("/sync-many")
+    def sync_many() -> Iterator[Item]:
+        for i in range(3000):
+            yield Item(id=i, name="y" * (i % 200))
+
+    @app.get("/sync-untyped")
+    def sync_untyped():  # type: ignore[no-untyped-def]
+        yield {"inf": float("inf"), "d": datetime.date(2024, 1, 2)}
+        yield "é"
+        yield from range(600)
+
     return app
 
 
@@ -147,6 +163,8 @@ def test_jsonl_items(fw: Framework) -> None:
         "/sync-iterable",
         "/generator-annotations",
         "/sync-generator-annotation",
+        "/sync-many",
+        "/sync-untyped",
         "/untyped",
         "/options",
         "/exclude",
@@ -167,9 +185,11 @@ def test_jsonl_status_headers_background(fw: Framework) -> None:
 
 
 def test_jsonl_failures_keep_the_items_before(fw: Framework) -> None:
-    got = fw.compare(app_jsonl, ["/invalid-at-5000", "/raises", "/sync-raises"], headers=HEADERS)
+    paths = ["/invalid-at-5000", "/raises", "/sync-raises", "/sync-invalid-at-5000"]
+    got = fw.compare(app_jsonl, paths, headers=HEADERS)
     assert got[0].body.count(b"\n") == 4999
     assert got[1].body == b"1\n2\n"
+    assert got[3].body.count(b"\n") == 4999
 
 
 def app_sse(fw: Framework) -> Any:
@@ -185,6 +205,15 @@ def app_sse(fw: Framework) -> Any:
     @app.get("/sync", response_class=sse.EventSourceResponse)
     def sync() -> Iterator[Item]:
         yield from items(3)
+
+    @app.get("/sync-many", response_class=sse.EventSourceResponse)
+    def sync_many() -> Iterator[Any]:
+        for i in range(1000):
+            yield Event(data={"i": i}, id=str(i)) if i % 7 == 0 else items(1)[0]
+
+    @app.get("/sync-invalid", response_class=sse.EventSourceResponse)
+    def sync_invalid() -> Iterator[Item]:
+        yield {"id": "x"}  # type: ignore[misc]
 
     @app.get("/fields", response_class=sse.EventSourceResponse)
     async def fields() -> AsyncIterator[Any]:
@@ -220,7 +249,9 @@ def app_sse(fw: Framework) -> Any:
 
 def test_sse_bytes(fw: Framework) -> None:
     got = fw.compare(
-        app_sse, ["/models", "/sync", "/fields", "/untyped", Req("POST", "/status")], headers=HEADERS
+        app_sse,
+        ["/models", "/sync", "/fields", "/untyped", Req("POST", "/status"), "/sync-many"],
+        headers=HEADERS,
     )
     assert got[0].headers["content-type"] == "text/event-stream; charset=utf-8"
     assert got[0].headers["cache-control"] == "no-cache"
@@ -228,4 +259,4 @@ def test_sse_bytes(fw: Framework) -> None:
 
 
 def test_sse_failure_before_any_event(fw: Framework) -> None:
-    fw.compare(app_sse, ["/invalid"], headers=HEADERS)
+    fw.compare(app_sse, ["/invalid", "/sync-invalid"], headers=HEADERS)

@@ -77,6 +77,25 @@ def build(probe: Probe, **app_options: Any) -> FerroAPI:
         finally:
             probe.add("finally", rid)
 
+    @app.get("/ticks-sync", response_class=EventSourceResponse)
+    def ticks_sync(rid: str = Depends(resource)) -> Iterator[Tick]:
+        try:
+            n = 0
+            while True:
+                yield Tick(n=n)
+                n += 1
+                time.sleep(0.005)
+        finally:
+            probe.add("finally", rid)
+
+    @app.get("/jsonl-sync")
+    def jsonl_sync(rid: str = Depends(resource), n: int = 100_000) -> Iterator[Tick]:
+        try:
+            for i in range(n):
+                yield Tick(n=i)
+        finally:
+            probe.add("finally", rid)
+
     @app.get("/idle", response_class=EventSourceResponse)
     async def idle(rid: str = Depends(resource)) -> AsyncIterator[Tick]:
         try:
@@ -167,10 +186,11 @@ def first_event(client: httpx.Client, url: str) -> bytes:
     return buffer
 
 
-def test_disconnect_mid_stream_tears_down_exactly_once(serve: Any, probe: Probe) -> None:
+@pytest.mark.parametrize("path", ["/ticks", "/ticks-sync"])
+def test_disconnect_mid_stream_tears_down_exactly_once(serve: Any, probe: Probe, path: str) -> None:
     base = serve(build(probe))
     with httpx.Client(timeout=TIMEOUT) as client:
-        assert first_event(client, f"{base}/ticks?rid=a").startswith(b'data: {"n":0}\n\n')
+        assert first_event(client, f"{base}{path}?rid=a").startswith(b'data: {"n":0}\n\n')
         wait_until(lambda: probe.count("dep-close", "a") == 1, what="the dependency teardown")
         assert probe.count("finally", "a") == 1
         # the generator is finalized before the dependency it uses is closed
@@ -281,12 +301,37 @@ def test_sse_fields_with_line_breaks_or_nul_are_never_emitted(serve: Any, probe:
         assert client.get(f"{base}/health").status_code == 200
 
 
-def test_a_sync_generator_blocked_in_next_does_not_hang_the_stream(serve: Any, probe: Probe) -> None:
+def test_a_sync_generator_blocked_in_next_does_not_hang_the_stream(
+    serve: Any, probe: Probe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ferroapi._pipeline.streaming.producer.CLOSE_GRACE", 0.2)
     base = serve(build(probe))
     with httpx.Client(timeout=TIMEOUT) as client:
         assert first_event(client, f"{base}/sync-blocked?rid=b").startswith(b'data: {"n":0}')
-        # the stream ends and the dependency closes although a worker thread is still inside next()
+        # the stream ends and, after the close grace, the dependency closes although a worker thread
+        # is still inside next()
         wait_until(lambda: probe.count("dep-close", "b") == 1, what="teardown while next() blocks")
+        assert probe.count("finally", "b") == 0
         assert client.get(f"{base}/health").status_code == 200
         probe.gate.set()  # next() returns: its thread closes the generator
         wait_until(lambda: probe.count("finally", "b") == 1, what="the abandoned generator's close")
+
+
+def test_a_sync_generator_blocked_in_next_is_closed_before_the_teardown(serve: Any, probe: Probe) -> None:
+    """Within the close grace, the teardown waits for the thread inside next() to close the generator."""
+    base = serve(build(probe))
+    with httpx.Client(timeout=TIMEOUT) as client:
+        assert first_event(client, f"{base}/sync-blocked?rid=g").startswith(b'data: {"n":0}')
+        probe.gate.set()  # next() returns after the client left (or while the server notices it)
+        wait_until(lambda: probe.count("dep-close", "g") == 1, what="the teardown")
+        assert probe.events.index(("finally", "g")) < probe.events.index(("dep-close", "g"))
+        assert probe.count("finally", "g") == 1
+
+
+def test_a_sync_generator_streams_a_long_body_intact(serve: Any, probe: Probe) -> None:
+    base = serve(build(probe))
+    with httpx.Client(timeout=TIMEOUT) as client:
+        lines = client.get(f"{base}/jsonl-sync?rid=l&n=100000").text.splitlines()
+    assert lines == [f'{{"n":{i}}}' for i in range(100_000)]
+    wait_until(lambda: probe.count("dep-close", "l") == 1, what="teardown")
+    assert probe.events.index(("finally", "l")) < probe.events.index(("dep-close", "l"))

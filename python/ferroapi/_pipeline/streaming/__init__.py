@@ -15,7 +15,8 @@ from ferroapi._pipeline.plan import Lane, RoutePlan
 from ferroapi._pipeline.render import response_status
 from ferroapi._pipeline.streaming import framing, settings
 from ferroapi._pipeline.streaming.codec import item_serializer
-from ferroapi._pipeline.streaming.producer import produce_async, produce_sync
+from ferroapi._pipeline.streaming.handoff import Handoff, ThreadHandoff
+from ferroapi._pipeline.streaming.producer import produce_async, produce_sync, threadsafe_wake
 from ferroapi._pipeline.streaming.response import FramedStream
 
 __all__ = ["FramedStream", "open_framed_stream"]
@@ -28,7 +29,11 @@ def open_framed_stream(plan: RoutePlan, request: Request, solved: Any) -> Framed
     serialize = item_serializer(plan, request)
     sub_response = solved.response if solved.response_used else None
     status = response_status(plan, sub_response) or 200
-    produce: Any = produce_async if hasattr(generator, "__anext__") else produce_sync
+    if hasattr(generator, "__anext__"):
+        produce: Any = produce_async
+        handoff: Any = Handoff
+    else:  # pulled in worker threads, many items per job, handed to the loop through a locked batch
+        produce, handoff = produce_sync, _thread_handoff
     if plan.lane is Lane.SSE:
         frame = framing.sse_frame(serialize)
         response = FramedStream(
@@ -39,6 +44,7 @@ def open_framed_stream(plan: RoutePlan, request: Request, solved: Any) -> Framed
             background=solved.background_tasks,
             keepalive=settings.keepalive_interval(plan, request.scope),
             send_timeout=settings.send_timeout(plan, request.scope),
+            handoff=handoff,
         )
         response.raw_headers.extend(_NO_CACHE)
     else:
@@ -49,7 +55,12 @@ def open_framed_stream(plan: RoutePlan, request: Request, solved: Any) -> Framed
             status_code=status,
             background=solved.background_tasks,
             send_timeout=settings.send_timeout(plan, request.scope),
+            handoff=handoff,
         )
     if sub_response is not None:
         response.raw_headers.extend(sub_response.raw_headers)
     return response
+
+
+def _thread_handoff() -> ThreadHandoff:
+    return ThreadHandoff(threadsafe_wake())

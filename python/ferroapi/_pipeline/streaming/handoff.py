@@ -5,16 +5,22 @@ is busy; the sender takes all of them at once and sends them as one ASGI message
 always ready therefore fills a batch before it yields to the sender (few sends, few task switches);
 one that waits between items is sent item by item as soon as the sender runs. When the batch is full
 the producer waits: memory stays bounded however fast the generator and however slow the client.
+`ThreadHandoff` is the same hand-off filled from a worker thread (sync generators).
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Callable
+
 import anyio
 
-__all__ = ["Handoff"]
+__all__ = ["Handoff", "ThreadHandoff", "Wake"]
 
 MAX_ITEMS = 256
 MAX_BYTES = 64 * 1024
+HOT_POLL = 0.001  # seconds: ThreadHandoff's latency bound while frames flow
 
 
 class Handoff:
@@ -74,3 +80,92 @@ class Handoff:
         if not self.frames and not self.done:
             ready = self._ready = anyio.Event()
             await ready.wait()
+
+
+Wake = Callable[[Callable[[], object]], object]
+
+
+class ThreadHandoff(Handoff):
+    """A `Handoff` filled from a worker thread (sync generators), drained by the event loop.
+
+    `put` runs in the thread and appends under a lock; everything else (`room`, `finish`, `take`,
+    `wait`) runs on the loop. Waking the loop from the thread (`wake`, e.g. `call_soon_threadsafe`,
+    never waiting for it) costs a thread switch each time, so it is saved while frames flow:
+
+    - cold (the sender waits and nothing came lately): the first frame wakes the sender at once, so a
+      generator that waits between items has each item sent as soon as it exists;
+    - hot (the sender just took frames): the sender polls every `HOT_POLL` seconds and the thread
+      wakes it only when the batch is full. A poll that finds nothing turns the hand-off cold again,
+      so an idle stream (SSE keepalive, a generator blocked in `next()`) is never polled for long.
+
+    So a frame waits at most `HOT_POLL` (plus the GIL's switch interval) before the sender sees it.
+    Once `close`d, puts are dropped and never wake the loop (which may be gone by then).
+    """
+
+    __slots__ = ("_hot", "_lock", "_urgent", "_wake", "closed")
+
+    def __init__(self, wake: Wake, max_items: int = MAX_ITEMS, max_bytes: int = MAX_BYTES) -> None:
+        super().__init__(max_items, max_bytes)
+        self._lock = threading.Lock()
+        self._wake = wake
+        self._hot = False  # loop side: frames flowed at the last take, poll instead of being woken
+        self._urgent = True  # the waiting sender must be woken by the next frame
+        self.closed = False
+
+    def put(self, frame: bytes) -> bool:
+        """In the worker thread: True when the thread must stop pulling (batch full, or closed)."""
+        with self._lock:
+            if self.closed:
+                return True
+            frames = self.frames
+            frames.append(frame)
+            self.size += len(frame)
+            full = len(frames) >= self.max_items or self.size >= self.max_bytes
+            ready = self._ready
+            if ready is not None and (full or self._urgent):
+                self._ready = None
+                self._wake(ready.set)  # non-blocking; under the lock so `close` orders after it
+            return full
+
+    def wake(self, call: Callable[[], object]) -> None:
+        """From the worker thread: run `call` on the loop, unless the loop has already gone."""
+        with contextlib.suppress(RuntimeError):  # the loop closed (asyncio), the run finished (trio)
+            self._wake(call)
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            self._ready = None
+
+    def take(self) -> list[bytes]:
+        with self._lock:
+            frames = self.frames
+            if not frames:
+                return frames
+            self.frames = []
+            self.size = 0
+        self._hot = True
+        space = self._space
+        if space is not None:
+            self._space = None
+            space.set()
+        return frames
+
+    async def wait(self) -> None:
+        with self._lock:
+            if self.frames or self.done:
+                return
+            ready = self._ready = anyio.Event()
+            hot = self._hot
+            self._urgent = not hot
+        if hot:
+            with anyio.move_on_after(HOT_POLL):
+                await ready.wait()
+                return
+            with self._lock:
+                if self.frames or self.done:
+                    return
+                self._hot = False  # nothing came for a whole poll: the next frame wakes at once
+                self._urgent = True
+                ready = self._ready = anyio.Event()
+        await ready.wait()

@@ -45,6 +45,7 @@ class FramedStream(StreamingResponse):
         background: BackgroundTask | None = None,
         keepalive: float | None = None,
         send_timeout: float | None = None,
+        handoff: Callable[[], Handoff] = Handoff,
     ) -> None:
         self.status_code = status_code
         self.media_type = media_type
@@ -54,9 +55,10 @@ class FramedStream(StreamingResponse):
         self.join = join
         self.keepalive = keepalive
         self.send_timeout = send_timeout
+        self.handoff = handoff  # called on the loop, once per response call
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        handoff = Handoff()
+        handoff = self.handoff()
         outcome = _Outcome()
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         async with anyio.create_task_group() as tasks:
