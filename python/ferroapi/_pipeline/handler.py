@@ -118,41 +118,36 @@ class RouteApp:
     async def _serve(
         self, request: Request, exchange: Exchange, scope: Scope, receive: Receive, send: Send
     ) -> None:
+        """`async with request_stack: (async with function_stack: handler); send`, on lazy stacks."""
         lifecycle = exchange.lifecycle
-        function_stack: Any = lifecycle.function_stack
-        sent = False
-        async with lifecycle.request_stack:
-            # `async with function_stack:` around the handler, without entering and leaving the
-            # stack when nothing was registered on it (no function-scoped yield dependency ran).
+        try:
             try:
                 response: Any = await self.handler(request)
             except BaseException as exc:
-                if not (
-                    function_stack._exit_callbacks
-                    and await function_stack.__aexit__(type(exc), exc, exc.__traceback__)
-                ):
+                if not await lifecycle.close_function_stack(exc):
                     raise
-            else:
-                if function_stack._exit_callbacks:
-                    await function_stack.__aexit__(None, None, None)
+                # A function-scoped dependency swallowed the error: there is no response to send.
+                raise FastAPIError(_NOT_AWAITED) from None
+            await lifecycle.close_function_stack()
             exchange.sending = True
             await response(scope, receive, send)
-            sent = True
-        if not sent:
-            raise FastAPIError(_NOT_AWAITED)
+        except BaseException as exc:
+            if not await lifecycle.close_request_stack(exc):
+                raise
+            raise FastAPIError(_NOT_AWAITED) from None
+        await lifecycle.close_request_stack()
 
     async def _serve_flat(
         self, request: Request, exchange: Exchange, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        """No yield dependency can have opened anything: the stacks need not be entered."""
+        """No yield dependency can have opened anything: nothing to unwind but what a custom
+        handler may have registered."""
         response: Any = await self.handler(request)
         exchange.sending = True
         await response(scope, receive, send)
         lifecycle = exchange.lifecycle
-        # Defensive: close whatever a custom handler may still have registered.
-        for stack in (lifecycle.function_stack, lifecycle.request_stack):
-            if getattr(stack, "_exit_callbacks", True):
-                await stack.aclose()
+        await lifecycle.close_function_stack()
+        await lifecycle.close_request_stack()
 
 
 class _CountingReceive:
