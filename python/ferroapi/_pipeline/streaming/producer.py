@@ -20,7 +20,6 @@ from time import monotonic
 from typing import Any
 
 import anyio
-import anyio.from_thread
 import anyio.to_thread
 
 from ferroapi._pipeline.streaming.handoff import Handoff, ThreadHandoff, Wake
@@ -163,15 +162,11 @@ async def produce_sync(items: Iterator[Any], frame: Frame, handoff: ThreadHandof
 
 
 def threadsafe_wake() -> Wake:
-    """Schedule a call on the running event loop from another thread, without waiting for it."""
+    """Schedule a call on the running event loop from another thread, without waiting for it (a
+    blocking call would deadlock: `ThreadHandoff.put` wakes the loop while holding its lock)."""
     try:
         return asyncio.get_running_loop().call_soon_threadsafe
-    except RuntimeError:  # not asyncio
-        pass
-    try:
+    except RuntimeError:  # not asyncio: anyio's other backend
         import trio
 
         return trio.lowlevel.current_trio_token().run_sync_soon
-    except (ImportError, RuntimeError):
-        pass
-    return anyio.from_thread.run_sync  # blocking, but correct on any backend
