@@ -7,10 +7,11 @@ Request path: `__call__` -> ServerErrorMiddleware -> body limit -> user middlewa
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from starlette.applications import Starlette
 from starlette.datastructures import State
@@ -28,6 +29,7 @@ from typing_extensions import Unpack, deprecated
 from ferroapi._pipeline.app_limit import AppBodyLimitMiddleware
 from ferroapi._pipeline.entry import AppEntry
 from ferroapi._routing.docs import add_docs_routes
+from ferroapi._routing.frontend_files import Fallback, resolve_check_dir
 from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute
 from ferroapi._routing.routelist import _Epoch
@@ -241,6 +243,19 @@ class FerroAPI(Starlette):
         await stack(scope, receive, send)
 
     # ---- registration, delegated to the router ----------------------------------------------------
+    def frontend(
+        self,
+        path: str,
+        *,
+        directory: str | os.PathLike[str],
+        fallback: Fallback = "auto",
+        check_dir: bool | Literal["auto"] = "auto",
+    ) -> None:
+        """Serve a static frontend build (e.g. `dist/`) under `path`, after every other route
+        (see `APIRouter.frontend`): `app.frontend("/", directory="dist")`."""
+        checked = resolve_check_dir(directory, check_dir)
+        self.router.frontend(path, directory=directory, fallback=fallback, check_dir=checked)
+
     def add_api_route(
         self,
         path: str,

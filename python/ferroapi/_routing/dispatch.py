@@ -2,8 +2,9 @@
 
 The decision is starlette's ordered scan, exactly: the first FULL match handles the request; else the
 first PARTIAL match handles it (a 405 with `Allow`); else, with `redirect_slashes`, a redirect to the
-path with the trailing slash toggled when that path would match; else the router's default (404, or a
-WebSocket close). With a single native segment this is one `resolve` call.
+path with the trailing slash toggled when that path would match; else the best low-priority route (a
+frontend); else the router's default (404, or a WebSocket close). With a single native segment the
+routing decision is one `resolve` call.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from starlette.types import Receive, Scope, Send
 
 from ferroapi import _ferroapi
 from ferroapi._pipeline.body import declared_length
+from ferroapi._routing.frontend import update_scope
+from ferroapi._routing.low_priority import match_low_priority
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute, set_scope_effective_route
 from ferroapi._routing.table import NativeSegment, RouteTable
 
@@ -130,11 +133,35 @@ async def _redirect(router: APIRouter, scope: Scope, receive: Receive, send: Sen
     await RedirectResponse(url=str(URL(scope=redirect_scope)))(scope, receive, send)
 
 
-async def _not_found(router: APIRouter, scope: Scope, receive: Receive, send: Send) -> None:
+async def _not_found(
+    router: APIRouter, table: RouteTable, scope: Scope, receive: Receive, send: Send
+) -> None:
     if _declared_too_large(scope, router.max_body_size):
         await _too_large(scope, receive, send)
         return
+    if table.low_priority:
+        found = match_low_priority(table.low_priority, scope)
+        if found is not None:
+            await _handle_low_priority(router, found[0], found[1], scope, receive, send)
+            return
     await router.default(scope, receive, send)
+
+
+async def _handle_low_priority(
+    router: APIRouter, route: BaseRoute, child_scope: Scope, scope: Scope, receive: Receive, send: Send
+) -> None:
+    update_scope(scope, child_scope)
+    if not isinstance(route, APIRoute):
+        await _handle_limited(router, route, scope, receive, send)
+        return
+    original = route.original_route
+    if original is not None:
+        set_scope_effective_route(scope, route)
+        scope["route"] = original
+    if _declared_too_large(scope, route.max_body_size):
+        await _too_large(scope, receive, send)
+        return
+    await (original or route).handle(scope, receive, send)
 
 
 async def dispatch(router: APIRouter, table: RouteTable, scope: Scope, receive: Receive, send: Send) -> None:
@@ -172,7 +199,7 @@ async def dispatch(router: APIRouter, table: RouteTable, scope: Scope, receive: 
     elif code == REDIRECT:
         await _redirect(router, scope, receive, send)
     else:
-        await _not_found(router, scope, receive, send)
+        await _not_found(router, table, scope, receive, send)
 
 
 async def _scan(
@@ -214,7 +241,7 @@ async def _scan(
     ):
         await _redirect(router, scope, receive, send)
     else:
-        await _not_found(router, scope, receive, send)
+        await _not_found(router, table, scope, receive, send)
 
 
 def _any_match(table: RouteTable, kind: int, scope: Scope, path: str) -> bool:

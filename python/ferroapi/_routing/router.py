@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from starlette import routing as starlette_routing
 from starlette.requests import Request
@@ -15,8 +16,11 @@ from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from typing_extensions import Unpack, deprecated
 
 from ferroapi._routing.dispatch import dispatch
+from ferroapi._routing.frontend import FrontendRouteGroup, add_frontend
+from ferroapi._routing.frontend_files import Fallback, resolve_check_dir
 from ferroapi._routing.include import IncludedRouter, first_limit, include_context
 from ferroapi._routing.lifespan import lifespan_context, merge_lifespans
+from ferroapi._routing.low_priority import IncludedRouterEntry, low_priority_routes
 from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute, validate_max_body_size
 from ferroapi._routing.routelist import RouteList, _Epoch
@@ -91,6 +95,9 @@ class APIRouter(starlette_routing.Router):
         self.max_body_size = max_body_size
         self.form_limits: dict[str, int] = {**(form_limits or {})}  # type: ignore[dict-item]
         self._table: RouteTable | None = None
+        # FastAPI's low-priority routes (tried after every route and slash redirect): frontends.
+        self._low_priority_routes = RouteList()
+        self._frontend_routes: FrontendRouteGroup | None = None
 
     # ---- the route list and its compiled table ----------------------------------------------------
     @property
@@ -120,7 +127,10 @@ class APIRouter(starlette_routing.Router):
         if table is None or table.epoch != _Epoch.value or table.redirect_slashes != self.redirect_slashes:
             epoch = _Epoch.value
             table = compile_table(
-                self.effective_routes(), redirect_slashes=self.redirect_slashes, epoch=epoch
+                self.effective_routes(),
+                redirect_slashes=self.redirect_slashes,
+                epoch=epoch,
+                low_priority=low_priority_routes(self),
             )
             self._table = table
         return table
@@ -132,6 +142,23 @@ class APIRouter(starlette_routing.Router):
             await self.lifespan(scope, receive, send)
             return
         await dispatch(self, self.route_table(), scope, receive, send)
+
+    def frontend(
+        self,
+        path: str,
+        *,
+        directory: str | os.PathLike[str],
+        fallback: Fallback = "auto",
+        check_dir: bool | Literal["auto"] = "auto",
+    ) -> None:
+        """Serve a static frontend build (e.g. `dist/`) under `path`, after every other route.
+
+        `fallback`: for a missing file, `"404.html"` answers that file with 404, `"index.html"` answers
+        it to navigation requests (Accept: text/html), `"auto"` uses whichever exists, None neither.
+        `check_dir`: fail now if `directory` is missing; `"auto"` only warns under `fastapi dev`.
+        """
+        checked = resolve_check_dir(directory, check_dir)  # here: its warning points at the caller
+        add_frontend(self, path, directory=directory, fallback=fallback, check_dir=checked)
 
     # ---- path operations ------------------------------------------------------------------------
     def add_api_route(
@@ -348,7 +375,7 @@ class APIRouter(starlette_routing.Router):
             max_body_size=max_body_size,
             form_limits={**(form_limits or {})},  # type: ignore[dict-item]
         )
-        self.routes.append(IncludedRouter(router, context))
+        self.routes.append(IncludedRouterEntry(router, context))
         self.on_startup.extend(router.on_startup)
         self.on_shutdown.extend(router.on_shutdown)
         self.lifespan_context = merge_lifespans(self.lifespan_context, router.lifespan_context)

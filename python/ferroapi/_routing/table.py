@@ -60,6 +60,8 @@ class RouteTable:
     segments: tuple[NativeSegment | BaseRoute, ...]
     # The common case, one native segment: resolve() also decides the slash redirect in that call.
     single: NativeSegment | None
+    # Tried in Python only when nothing above matched and no redirect applies (frontends, mostly).
+    low_priority: tuple[BaseRoute, ...] = ()
 
 
 class IncludedRouteMatcher(BaseRoute):
@@ -117,7 +119,13 @@ def _fast_app(route: BaseRoute) -> Any:
     return None
 
 
-def compile_table(routes: Sequence[BaseRoute], *, redirect_slashes: bool, epoch: int) -> RouteTable:
+def compile_table(
+    routes: Sequence[BaseRoute],
+    *,
+    redirect_slashes: bool,
+    epoch: int,
+    low_priority: Sequence[BaseRoute] = (),
+) -> RouteTable:
     segments: list[NativeSegment | BaseRoute] = []
     pending_specs: list[tuple[int, str, int, Any]] = []
     pending_routes: list[BaseRoute] = []
@@ -145,4 +153,10 @@ def compile_table(routes: Sequence[BaseRoute], *, redirect_slashes: bool, epoch:
     flush(redirect_slashes and single)
     only = segments[0] if single and len(segments) == 1 else None
     assert only is None or isinstance(only, NativeSegment)
-    return RouteTable(epoch=epoch, redirect_slashes=redirect_slashes, segments=tuple(segments), single=only)
+    return RouteTable(
+        epoch=epoch,
+        redirect_slashes=redirect_slashes,
+        segments=tuple(segments),
+        single=only,
+        low_priority=tuple(_table_entry(route) for route in low_priority),
+    )
