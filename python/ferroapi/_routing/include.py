@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from starlette.types import Receive, Scope, Send
 from ferroapi._pipeline.handler import RouteApp
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute, effective_route_context_var
 from ferroapi.datastructures import Default, DefaultPlaceholder
+from ferroapi.dependencies.reuse import SharedAnalyses, analysis_base
 from ferroapi.utils import generate_unique_id, get_value_or_default
 
 if TYPE_CHECKING:
@@ -62,6 +64,9 @@ class IncludeContext:
     dependency_overrides_provider: Any = None
     max_body_size: int | None = None
     form_limits: dict[str, int] = field(default_factory=dict)
+    # Analyses of the prepended router dependencies, shared by the routes of this inclusion (and of
+    # the inclusions nested in it): see dependencies.reuse.
+    analyses: SharedAnalyses = field(default_factory=dict, compare=False, repr=False)
 
     def within(self, outer: IncludeContext) -> IncludeContext:
         """This inclusion as seen through an enclosing one."""
@@ -84,6 +89,27 @@ class IncludeContext:
             dependency_overrides_provider=outer.dependency_overrides_provider,
             max_body_size=first_limit(self.max_body_size, outer.max_body_size),
             form_limits={**outer.form_limits, **self.form_limits},
+            analyses=outer.analyses,
+        )
+
+    def _reusing(self, route: APIRoute | APIWebSocketRoute) -> AbstractContextManager[None]:
+        """The effective route's analysis copies the original's when the inclusion changes nothing
+        it depends on (see dependencies.reuse); the routers' dependencies are analysed once."""
+        cls = type(route)
+        if isinstance(route, APIRoute):
+            plain = (
+                cls.__init__ is APIRoute.__init__
+                and cls._analyse_dependencies is APIRoute._analyse_dependencies
+            )
+        else:
+            plain = cls.__init__ is APIWebSocketRoute.__init__
+        # A subclass that builds or edits its graph itself: only the router dependencies are shared.
+        return analysis_base(
+            shared=self.analyses,
+            call=route.endpoint if plain else None,
+            path=route.path_format,
+            dependant=getattr(route, "dependant", None),
+            dependencies=route.dependencies,
         )
 
     def api_route(self, route: APIRoute) -> APIRoute:
@@ -132,7 +158,8 @@ class IncludeContext:
             options["response_model"] = Default(None)
         # A plain APIRoute holds the merged options (FastAPI's effective route context): the original
         # keeps its identity and its class's hooks, `get_route_handler` included.
-        effective = APIRoute(self.prefix + route.path, route.endpoint, **options)
+        with self._reusing(route):
+            effective = APIRoute(self.prefix + route.path, route.endpoint, **options)
         effective.original_route = route
         if type(route).get_route_handler is not APIRoute.get_route_handler:
             token = effective_route_context_var.set(effective)
@@ -145,13 +172,14 @@ class IncludeContext:
     def other_route(self, route: BaseRoute) -> BaseRoute | None:
         prefix = self.prefix
         if isinstance(route, APIWebSocketRoute):
-            return APIWebSocketRoute(
-                prefix + route.path,
-                route.endpoint,
-                name=route.name,
-                dependencies=[*self.dependencies, *route.dependencies],
-                dependency_overrides_provider=self.dependency_overrides_provider,
-            )
+            with self._reusing(route):
+                return APIWebSocketRoute(
+                    prefix + route.path,
+                    route.endpoint,
+                    name=route.name,
+                    dependencies=[*self.dependencies, *route.dependencies],
+                    dependency_overrides_provider=self.dependency_overrides_provider,
+                )
         if isinstance(route, starlette_routing.Route):
             return starlette_routing.Route(
                 prefix + route.path,

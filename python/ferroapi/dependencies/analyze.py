@@ -24,6 +24,7 @@ from ferroapi._compat.shared import lenient_issubclass
 from ferroapi._fields import ModelField
 from ferroapi.dependencies.models import Dependant, SecurityRequirement
 from ferroapi.dependencies.param import ParamDetails, analyze_param, injected_types
+from ferroapi.dependencies.reuse import copy_dependant, current_base
 from ferroapi.dependencies.signature import (
     get_typed_signature,
     is_async_gen_callable,
@@ -66,6 +67,25 @@ def _security_base() -> type[Any]:
 def get_parameterless_sub_dependant(*, depends: params.Depends, path: str) -> Dependant:
     """A dependant for `dependencies=[Depends(...)]` of a route or router: called, value unused."""
     assert callable(depends.dependency), "A parameter-less dependency must have a callable dependency"
+    base = current_base()
+    if base is None:
+        return _parameterless(depends, path)
+    # Building an included route: the route's own dependencies come from the original graph, a
+    # router's are analysed once per inclusion (the result only depends on the path's parameters).
+    names = frozenset(get_path_param_names(path))
+    if names == base.path_param_names:
+        own = base.own.get(id(depends))
+        if own is not None and own[0] is depends:
+            return copy_dependant(own[1], path)
+    key = (id(depends), names)
+    shared = base.shared.get(key)
+    if shared is None or shared[0] is not depends:
+        shared = base.shared[key] = (depends, _parameterless(depends, path))
+    return copy_dependant(shared[1], path)
+
+
+def _parameterless(depends: params.Depends, path: str) -> Dependant:
+    assert callable(depends.dependency)
     own_scopes = list(depends.scopes or []) if isinstance(depends, params.Security) else []
     return get_dependant(
         path=path,
@@ -89,6 +109,23 @@ def get_dependant(
     concurrency: Any = None,
 ) -> Dependant:
     """Analyse `call` and, recursively, its dependencies."""
+    base = current_base()
+    if (
+        base is not None
+        and call is base.call
+        and base.dependant is not None
+        and scope == "function"
+        and name is None
+        and own_oauth_scopes is None
+        and parent_oauth_scopes is None
+        and use_cache
+        and concurrency is None
+        and frozenset(get_path_param_names(path)) == base.path_param_names
+    ):
+        # The endpoint of the route being included, for a path with the same parameter names.
+        reused = copy_dependant(base.dependant, path, base.endpoint_dependencies)
+        _finish(reused)
+        return reused
     is_coroutine = is_coroutine_callable(call)
     is_gen = is_gen_callable(call)
     is_async_gen = is_async_gen_callable(call)
