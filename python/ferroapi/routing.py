@@ -16,6 +16,7 @@ from ferroapi._pipeline.handler import RouteApp
 from ferroapi._pipeline.render import json_response
 from ferroapi._routing.include import IncludedRouter
 from ferroapi._routing.options import RouteOptions
+from ferroapi._routing.request_handler import get_request_handler
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute
 from ferroapi._routing.route import (
     effective_route_context_var as _effective_route_context_var,  # noqa: F401 - FastAPI's private name
@@ -38,6 +39,7 @@ __all__ = [
     "RouteOptions",
     "compile_path",
     "get_name",
+    "get_request_handler",
     "iter_route_contexts",
     "json_response",
 ]

@@ -6,7 +6,6 @@ serialization options) is decided here and frozen into `route.plan`; a request o
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import Callable, Coroutine, Sequence
 from contextvars import ContextVar
@@ -20,7 +19,7 @@ from starlette.routing import Route as StarletteRoute
 from starlette.routing import WebSocketRoute as StarletteWebSocketRoute
 from starlette.types import Receive, Scope, Send
 
-from ferroapi._pipeline.handler import RouteApp, respond
+from ferroapi._pipeline.handler import RouteApp
 from ferroapi._routing.annotations import stream_item_type, typed_return_annotation
 from ferroapi._routing.options import FormLimits
 from ferroapi.datastructures import Default, DefaultPlaceholder
@@ -262,11 +261,15 @@ class APIRoute(StarletteRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """`request -> response` for this route; subclasses may wrap it (FastAPI's custom route classes).
 
-        While an inclusion builds its effective route, this builds the effective route's handler.
+        While an inclusion builds its effective route, this builds the effective route's handler. A
+        replaced `ferroapi.routing.get_request_handler` (instrumentation does that) is used from then on.
         """
+        from ferroapi._routing.request_handler import route_handler
+
         effective = effective_route_context_var.get()
-        plan = effective.plan if effective is not None and effective.original_route is self else self.plan
-        return functools.partial(respond, plan)
+        return route_handler(
+            effective if effective is not None and effective.original_route is self else self
+        )
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         effective = scope_effective_route(scope)
