@@ -28,11 +28,10 @@ from typing_extensions import Unpack, deprecated
 
 from ferroapi._pipeline.app_limit import AppBodyLimitMiddleware
 from ferroapi._pipeline.entry import AppEntry
-from ferroapi._routing.docs import add_docs_routes
+from ferroapi._routing.docs import add_docs_routes, openapi_document
 from ferroapi._routing.frontend_files import Fallback, resolve_check_dir
 from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute
-from ferroapi._routing.routelist import _Epoch
 from ferroapi._routing.router import ON_EVENT_DEPRECATED, APIRouter
 from ferroapi.datastructures import Default
 from ferroapi.dependencies.overrides import OverridesDict
@@ -57,7 +56,18 @@ DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024
 
 
 class FerroAPI(Starlette):
-    """The application. `FerroAPI(...)` accepts FastAPI's arguments."""
+    """The application. `FerroAPI(...)` accepts FastAPI's arguments, and these of its own:
+
+    - `max_body_size`: requests with a larger body are refused with 413 (default 16 MiB; None: no limit).
+      Routers, `include_router` and path operations may set their own.
+    - `form_limits`: limits of multipart/urlencoded parsing (`max_files`, `max_fields`, `max_part_size`).
+    - `sse_keepalive_interval`: seconds between keepalive comments on a server-sent-events stream that
+      is idle (default: FastAPI's 15 s). A path operation or an `EventSourceResponse` subclass may set
+      its own; `math.inf` sends none.
+    - `stream_send_timeout`: seconds a streamed response may wait for the client to take a chunk
+      before the stream ends and is torn down (default 60 s; FastAPI has no limit). A path operation or
+      a response subclass may set its own; `math.inf` waits forever.
+    """
 
     def __init__(
         self,
@@ -101,9 +111,14 @@ class FerroAPI(Starlette):
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
         form_limits: FormLimits | None = None,
         telemetry: dict[str, Any] | None = None,
+        sse_keepalive_interval: float | None = None,
+        stream_send_timeout: float | None = None,
         **extra: Any,
     ) -> None:
         self.max_body_size = max_body_size
+        # Read per stream by the streaming lanes (a route's own setting wins; None: the default).
+        self.sse_keepalive_interval = sse_keepalive_interval
+        self.stream_send_timeout = stream_send_timeout
         self.debug = debug
         self.title = title
         self.summary = summary
@@ -203,32 +218,7 @@ class FerroAPI(Starlette):
 
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI document, generated on first use and again after the routes change."""
-        assigned = self.openapi_schema
-        # A document the user assigned is theirs (FastAPI keeps it); ours is rebuilt when routes change.
-        fresh = self._openapi_epoch == _Epoch.value
-        if assigned is not None and (assigned is not self._generated_openapi or fresh):
-            return assigned
-        from ferroapi.openapi.utils import get_openapi
-
-        self._openapi_epoch = _Epoch.value
-        document = get_openapi(
-            title=self.title,
-            version=self.version,
-            openapi_version=self.openapi_version,
-            summary=self.summary,
-            description=self.description,
-            terms_of_service=self.terms_of_service,
-            contact=self.contact,
-            license_info=self.license_info,
-            routes=self.router.effective_routes(),
-            webhooks=self.webhooks.effective_routes(),
-            tags=self.openapi_tags,
-            servers=self.servers,
-            separate_input_output_schemas=self.separate_input_output_schemas,
-            external_docs=self.openapi_external_docs,
-        )
-        self.openapi_schema = self._generated_openapi = document
-        return document
+        return openapi_document(self)
 
     def setup(self) -> None:
         add_docs_routes(self)

@@ -1,4 +1,5 @@
-"""The documentation routes an app adds: /openapi.json, Swagger UI, its OAuth2 redirect, ReDoc."""
+"""The app's OpenAPI document and the documentation routes it adds: /openapi.json, Swagger UI, its
+OAuth2 redirect, ReDoc."""
 
 from __future__ import annotations
 
@@ -8,8 +9,40 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 
+from ferroapi._routing.routelist import _Epoch
+
 if TYPE_CHECKING:
     from ferroapi.applications import FerroAPI
+
+
+def openapi_document(app: FerroAPI) -> dict[str, Any]:
+    """`app.openapi()`: generated on first use and again after any route list changes."""
+    assigned = app.openapi_schema
+    # A document the user assigned is theirs (FastAPI keeps it); ours is rebuilt when routes change.
+    fresh = app._openapi_epoch == _Epoch.value
+    if assigned is not None and (assigned is not app._generated_openapi or fresh):
+        return assigned
+    from ferroapi.openapi.utils import get_openapi
+
+    app._openapi_epoch = _Epoch.value
+    document = get_openapi(
+        title=app.title,
+        version=app.version,
+        openapi_version=app.openapi_version,
+        summary=app.summary,
+        description=app.description,
+        terms_of_service=app.terms_of_service,
+        contact=app.contact,
+        license_info=app.license_info,
+        routes=app.router.effective_routes(),
+        webhooks=app.webhooks.effective_routes(),
+        tags=app.openapi_tags,
+        servers=app.servers,
+        separate_input_output_schemas=app.separate_input_output_schemas,
+        external_docs=app.openapi_external_docs,
+    )
+    app.openapi_schema = app._generated_openapi = document
+    return document
 
 
 def _root(request: Request) -> str:
