@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from starlette import routing as starlette_routing
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from typing_extensions import Unpack, deprecated
 
@@ -73,11 +73,7 @@ class APIRouter(starlette_routing.Router):
         validate_max_body_size(max_body_size)
         super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default)
         self.lifespan_context = lifespan_context(self, lifespan)
-        if prefix:
-            assert prefix.startswith("/"), "A path prefix must start with '/'"
-            assert not prefix.endswith("/"), (
-                "A path prefix must not end with '/', as the routes will start with '/'"
-            )
+        _check_prefix(prefix)
         self.on_startup: list[Callable[[], Any]] = list(on_startup or [])
         self.on_shutdown: list[Callable[[], Any]] = list(on_shutdown or [])
         self.prefix = prefix
@@ -143,6 +139,14 @@ class APIRouter(starlette_routing.Router):
             return
         await dispatch(self, self.route_table(), scope, receive, send)
 
+    # A router is not a route: an inclusion's routes are matched in the parent's table. As a route
+    # (FastAPI's BaseRoute protocol) it matches nothing, and handling a request runs its own dispatch.
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        return Match.NONE, {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
     def frontend(
         self,
         path: str,
@@ -153,9 +157,8 @@ class APIRouter(starlette_routing.Router):
     ) -> None:
         """Serve a static frontend build (e.g. `dist/`) under `path`, after every other route.
 
-        `fallback`: for a missing file, `"404.html"` answers that file with 404, `"index.html"` answers
-        it to navigation requests (Accept: text/html), `"auto"` uses whichever exists, None neither.
-        `check_dir`: fail now if `directory` is missing; `"auto"` only warns under `fastapi dev`.
+        `fallback`: for a missing file, `"404.html"` answers it (404) and `"index.html"` answers it to
+        navigation requests (200); `"auto"` whichever exists. `check_dir="auto"`: warn under `fastapi dev`.
         """
         checked = resolve_check_dir(directory, check_dir)  # here: its warning points at the caller
         add_frontend(self, path, directory=directory, fallback=fallback, check_dir=checked)
@@ -349,12 +352,8 @@ class APIRouter(starlette_routing.Router):
             "Did you mean to include a different router?"
         )
         validate_max_body_size(max_body_size)
-        if prefix:
-            assert prefix.startswith("/"), "A path prefix must start with '/'"
-            assert not prefix.endswith("/"), (
-                "A path prefix must not end with '/', as the routes will start with '/'"
-            )
-        else:
+        _check_prefix(prefix)
+        if not prefix:
             for route in router.effective_routes():
                 path = getattr(route, "path", None)
                 if path is not None and not path:
@@ -393,15 +392,23 @@ class APIRouter(starlette_routing.Router):
         return decorator
 
     async def _startup(self) -> None:
-        for handler in self.on_startup:
-            if inspect.iscoroutinefunction(handler):
-                await handler()
-            else:
-                handler()
+        await _run_handlers(self.on_startup)
 
     async def _shutdown(self) -> None:
-        for handler in self.on_shutdown:
-            if inspect.iscoroutinefunction(handler):
-                await handler()
-            else:
-                handler()
+        await _run_handlers(self.on_shutdown)
+
+
+def _check_prefix(prefix: str) -> None:
+    if prefix:
+        assert prefix.startswith("/"), "A path prefix must start with '/'"
+        assert not prefix.endswith("/"), (
+            "A path prefix must not end with '/', as the routes will start with '/'"
+        )
+
+
+async def _run_handlers(handlers: Iterable[Callable[[], Any]]) -> None:
+    for handler in handlers:
+        if inspect.iscoroutinefunction(handler):
+            await handler()
+        else:
+            handler()
