@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Match, NoMatchFound, compile_path
 from starlette.types import Receive, Scope, Send
 
 from ferroapi._pipeline.handler import RouteApp
+from ferroapi._routing.options import STREAM_OPTIONS
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute, effective_route_context_var
 from ferroapi.datastructures import Default, DefaultPlaceholder
 from ferroapi.dependencies.reuse import SharedAnalyses, analysis_base
@@ -150,6 +151,11 @@ class IncludeContext:
             ),
             "max_body_size": first_limit(route.max_body_size, self.max_body_size),
         }
+        for option in STREAM_OPTIONS:
+            # No router-level value exists: the route's own (when set) is the effective one.
+            value = getattr(route, option, None)
+            if value is not None:
+                options[option] = value
         form_limits = {**self.form_limits, **route.form_limits}
         if form_limits:
             options["form_limits"] = form_limits

@@ -18,7 +18,7 @@ from ferroapi.types import IncEx
 if TYPE_CHECKING:
     from ferroapi.params import Depends
 
-__all__ = ["FormLimits", "RouteOptions"]
+__all__ = ["STREAM_OPTIONS", "FormLimits", "RouteOptions"]
 
 
 class FormLimits(TypedDict, total=False):
@@ -57,7 +57,14 @@ class RouteOptions(TypedDict, total=False):
     strict_content_type: bool | Any
     max_body_size: int | None
     form_limits: FormLimits | None
+    # Streams (ferroapi): seconds between SSE keepalive comments, and how long one send may block
+    # before the stream ends; None defers to the response class, then the app (`math.inf`: never).
+    sse_keepalive_interval: float | None
+    stream_send_timeout: float | None
 
 
 # Options an `APIRoute` receives beyond the user's: set by the router that registers it.
 ROUTER_SUPPLIED = ("methods", "dependency_overrides_provider")
+
+# Stream options: stored on the route, read by the streaming lane when a request streams.
+STREAM_OPTIONS = ("sse_keepalive_interval", "stream_send_timeout")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Match, compile_path, get_name
+from starlette.routing import BaseRoute, Match, get_name
 from starlette.routing import Route as StarletteRoute
 from starlette.routing import WebSocketRoute as StarletteWebSocketRoute
 from starlette.types import Receive, Scope, Send
@@ -22,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 from ferroapi._pipeline.handler import RouteApp
 from ferroapi._routing.annotations import stream_item_type, typed_return_annotation
 from ferroapi._routing.options import FormLimits
+from ferroapi._routing.paths import compile_path_lazily
 from ferroapi.datastructures import Default, DefaultPlaceholder
 from ferroapi.sse import EventSourceResponse, ServerSentEvent
 from ferroapi.types import IncEx
@@ -145,6 +146,8 @@ class APIRoute(StarletteRoute):
         strict_content_type: bool | DefaultPlaceholder = Default(True),
         max_body_size: int | None = None,
         form_limits: FormLimits | None = None,
+        sse_keepalive_interval: float | None = None,
+        stream_send_timeout: float | None = None,
     ) -> None:
         assert callable(endpoint), "An endpoint must be a callable"
         validate_max_body_size(max_body_size)
@@ -169,10 +172,12 @@ class APIRoute(StarletteRoute):
         self.strict_content_type = strict_content_type
         self.max_body_size = max_body_size
         self.form_limits: FormLimits = dict(form_limits or {})  # type: ignore[assignment]
+        self.sse_keepalive_interval = sse_keepalive_interval  # read by the streaming lane
+        self.stream_send_timeout = stream_send_timeout
         self.tags: list[str | Enum] = tags or []
         self.responses = responses or {}
         self.name = get_name(endpoint) if name is None else name
-        self.path_regex, self.path_format, self.param_convertors = compile_path(path)
+        self.path_regex, self.path_format, self.param_convertors = compile_path_lazily(path)
         self.methods: set[str] = {method.upper() for method in (methods or ["GET"])}
         make_id = (
             generate_unique_id_function.value
@@ -309,7 +314,7 @@ class APIWebSocketRoute(StarletteWebSocketRoute):
         self.name = get_name(endpoint) if name is None else name
         self.dependencies: list[Depends] = list(dependencies or [])
         self.dependency_overrides_provider = dependency_overrides_provider
-        self.path_regex, self.path_format, self.param_convertors = compile_path(path)
+        self.path_regex, self.path_format, self.param_convertors = compile_path_lazily(path)
         self.dependant = build_dependant(
             path=self.path_format, call=self.endpoint, dependencies=self.dependencies
         )

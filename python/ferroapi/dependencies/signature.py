@@ -10,6 +10,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
+from types import FunctionType
 from typing import Any, ForwardRef
 
 from pydantic._internal import _typing_extra
@@ -74,6 +75,10 @@ class _Identity:
 
 
 def _classify(call: Any, predicate: Callable[[Any, int], bool]) -> bool:
+    if type(call) is FunctionType and not hasattr(call, "__wrapped__"):
+        # A plain function (the usual endpoint): its other candidates (itself unwrapped, its
+        # `__call__` method-wrapper) never answer differently.
+        return predicate(call, 0)
     return any(predicate(c, index) for index, c in enumerate(_candidates(call)))
 
 
@@ -111,12 +116,17 @@ def is_async_gen_callable(call: Callable[..., Any]) -> bool:
 
 
 def _signature(call: Callable[..., Any]) -> inspect.Signature:
+    return _evaluated_signature(call)[0]
+
+
+def _evaluated_signature(call: Callable[..., Any]) -> tuple[inspect.Signature, bool]:
+    """The signature, and whether every string annotation in it could be evaluated."""
     try:
-        return inspect.signature(call, eval_str=True)
+        return inspect.signature(call, eval_str=True), True
     except NameError:
         # A name only imported under `if TYPE_CHECKING:` (typically a return type): keep the
         # strings, and resolve what can be resolved one annotation at a time below.
-        return inspect.signature(call)
+        return inspect.signature(call), False
 
 
 def get_typed_annotation(annotation: Any, globalns: dict[str, Any]) -> Any:
@@ -128,15 +138,31 @@ def get_typed_annotation(annotation: Any, globalns: dict[str, Any]) -> Any:
     return annotation
 
 
+# Typed signatures of callables analysed before (a dependency shared by many routes, an endpoint
+# analysed for a route and again for its included copy). Only fully evaluated ones are kept: a string
+# naming something not defined yet must be evaluated again next time, as FastAPI does.
+_TYPED_SIGNATURES: dict[_Identity, inspect.Signature] = {}
+_TYPED_SIGNATURES_MAX = 4096
+
+
 def get_typed_signature(call: Callable[..., Any]) -> inspect.Signature:
-    signature = _signature(call)
+    key = _Identity(call)
+    cached = _TYPED_SIGNATURES.get(key)
+    if cached is not None:
+        return cached
+    signature, evaluated = _evaluated_signature(call)
     globalns = getattr(inspect.unwrap(call), "__globals__", {})
-    return inspect.Signature(
+    typed = inspect.Signature(
         [
             param.replace(annotation=get_typed_annotation(param.annotation, globalns))
             for param in signature.parameters.values()
         ]
     )
+    if evaluated and not any(isinstance(p.annotation, (str, ForwardRef)) for p in typed.parameters.values()):
+        if len(_TYPED_SIGNATURES) >= _TYPED_SIGNATURES_MAX:
+            _TYPED_SIGNATURES.clear()
+        _TYPED_SIGNATURES[key] = typed
+    return typed
 
 
 def get_typed_return_annotation(call: Callable[..., Any]) -> Any:

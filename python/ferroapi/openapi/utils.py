@@ -44,7 +44,21 @@ def _is_api_route(route: Any) -> bool:
 
 
 def _api_routes(routes: Iterable[Any]) -> list[Any]:
-    return [route for route in routes if _is_api_route(route)]
+    """The documented routes: `RouteContext`s (FastAPI's tests pass them) stand for their effective
+    route when the original is an API route; included routers stand for their effective routes."""
+    from ferroapi._routing.include import IncludedRouter
+    from ferroapi.routing import RouteContext
+
+    found: list[Any] = []
+    for route in routes:
+        if isinstance(route, RouteContext):
+            if _is_api_route(route.original_route):
+                found.append(route.effective_route)
+        elif isinstance(route, IncludedRouter):
+            found.extend(_api_routes(route.effective_routes()))
+        elif _is_api_route(route):
+            found.append(route)
+    return found
 
 
 def get_fields_from_routes(routes: Sequence[Any]) -> list[SchemaField]:

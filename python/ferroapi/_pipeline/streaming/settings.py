@@ -1,6 +1,7 @@
 """Per-stream settings: SSE keepalive interval and send timeout, route over app over module default.
 
-- route: attributes of the route's `EventSourceResponse` subclass (`keepalive_interval`, `send_timeout`);
+- route: the path operation's options (`@app.get(..., sse_keepalive_interval=..., stream_send_timeout=...)`),
+  then attributes of the route's `EventSourceResponse` subclass (`keepalive_interval`, `send_timeout`);
 - app: `FerroAPI(sse_keepalive_interval=..., stream_send_timeout=...)`;
 - default: `ferroapi.sse._PING_INTERVAL` (FastAPI's 15 s; `ferroapi.routing._PING_INTERVAL` too, which
   is what FastAPI's own tests monkeypatch) and `DEFAULT_SEND_TIMEOUT`.
@@ -24,6 +25,13 @@ __all__ = ["DEFAULT_SEND_TIMEOUT", "keepalive_interval", "send_timeout"]
 DEFAULT_SEND_TIMEOUT: float | None = 60.0
 
 
+def _route_setting(scope: Scope, name: str) -> Any:
+    # An included route's options are on its effective route (the merged copy), else on the route.
+    private = scope.get("fastapi")
+    route = private.get("effective_route_context") if isinstance(private, dict) else None
+    return getattr(route or scope.get("route"), name, None)
+
+
 def _app_setting(scope: Scope, name: str) -> Any:
     app = scope.get("app")
     value = getattr(app, name, None)
@@ -43,14 +51,18 @@ def _default_ping() -> float:
 
 
 def keepalive_interval(plan: RoutePlan, scope: Scope) -> float:
-    value = getattr(plan.response_class, "keepalive_interval", None)
+    value = _route_setting(scope, "sse_keepalive_interval")
+    if value is None:
+        value = getattr(plan.response_class, "keepalive_interval", None)
     if value is None:
         value = _app_setting(scope, "sse_keepalive_interval")
     return _default_ping() if value is None else float(value)
 
 
 def send_timeout(plan: RoutePlan, scope: Scope) -> float | None:
-    value = getattr(plan.response_class, "send_timeout", None)
+    value = _route_setting(scope, "stream_send_timeout")
+    if value is None:
+        value = getattr(plan.response_class, "send_timeout", None)
     if value is None:
         value = _app_setting(scope, "stream_send_timeout")
     if value is None:
