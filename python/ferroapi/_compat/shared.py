@@ -6,9 +6,9 @@ scalars, an upload, bytes?) and are importable under FastAPI's `fastapi._compat.
 
 from __future__ import annotations
 
+import sys
 import types
 import typing
-import warnings
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import is_dataclass
@@ -175,14 +175,10 @@ def is_uploadfile_sequence_annotation(annotation: Any) -> bool:
 
 
 def is_pydantic_v1_model_class(cls: Any) -> bool:
-    """A `pydantic.v1` model class (imported lazily: pydantic.v1 warns on some Pythons)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from pydantic import v1
-    except ImportError:  # pragma: no cover
-        return False
-    return lenient_issubclass(cls, v1.BaseModel)
+    """A `pydantic.v1` model class. Never imports pydantic.v1 (it warns on some Pythons): while
+    nothing imported it, no such class can exist."""
+    base = getattr(sys.modules.get("pydantic.v1"), "BaseModel", None)
+    return base is not None and lenient_issubclass(cls, base)
 
 
 def annotation_is_pydantic_v1(annotation: Any) -> bool:
