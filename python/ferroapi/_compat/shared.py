@@ -6,6 +6,7 @@ scalars, an upload, bytes?) and are importable under FastAPI's `fastapi._compat.
 
 from __future__ import annotations
 
+import functools
 import sys
 import types
 import typing
@@ -88,6 +89,31 @@ def _is_plain_sequence(annotation: Any) -> bool:
     return lenient_issubclass(annotation, sequence_types)
 
 
+_Predicate = typing.Callable[[Any], bool]
+
+
+def _memo_by_annotation(predicate: _Predicate) -> _Predicate:
+    """Remember a predicate's answer per (hashable) annotation: dependency analysis asks the same
+    questions of `int`, `str | None`... for every parameter of every route."""
+    answers: dict[Any, bool] = {}
+
+    @functools.wraps(predicate)
+    def memo(annotation: Any) -> bool:
+        try:
+            return answers[annotation]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable (Annotated metadata, some generic aliases)
+            return predicate(annotation)
+        if len(answers) >= 4096:
+            answers.clear()
+        answer = answers[annotation] = predicate(annotation)
+        return answer
+
+    return memo
+
+
+@_memo_by_annotation
 def field_annotation_is_sequence(annotation: Any) -> bool:
     annotation = _strip_annotated(annotation)
     if is_union(annotation):
@@ -107,6 +133,7 @@ def _is_complex_class(annotation: Any) -> bool:
     )
 
 
+@_memo_by_annotation
 def field_annotation_is_complex(annotation: Any) -> bool:
     """Models, mappings, sequences, dataclasses, uploads: values that cannot come from one string."""
     annotation = _strip_annotated(annotation)
