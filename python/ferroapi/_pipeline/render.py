@@ -21,7 +21,7 @@ from ferroapi.encoders import jsonable_encoder
 from ferroapi.exceptions import ResponseValidationError
 from ferroapi.utils import is_body_allowed_for_status_code
 
-__all__ = ["dumps_item", "json_response", "render_value", "response_status", "serialize_item"]
+__all__ = ["json_response", "render_value", "response_status"]
 
 # JSONResponse.render's settings (json.dumps(ensure_ascii=False, allow_nan=False, separators=(",", ":"))),
 # built once: one C-encoder call per response. Values json cannot encode raise TypeError.
@@ -122,32 +122,3 @@ def _with_class(plan: RoutePlan, content: Any, status: int | None, background: A
     if not is_body_allowed_for_status_code(response.status_code):
         response.body = b""
     return response
-
-
-def serialize_item(plan: RoutePlan, item: Any, request: Request) -> bytes:
-    """One stream item as JSON bytes: validated against the item type when declared."""
-    field = plan.stream_item_field
-    if field is None:
-        return dumps_item(item)
-    validated, errors = field.validate(item, {}, loc=("response",))
-    if errors:
-        ctx = plan.site.context(request.method, request.scope.get("root_path", ""), plan.dependant.path or "")
-        raise ResponseValidationError(errors, body=item, endpoint_ctx=ctx)
-    data: bytes = field.serialize_json(validated, **plan.dump_options)
-    return data
-
-
-def dumps_item(data: Any) -> bytes:
-    """`json.dumps` with its default separators, as FastAPI frames untyped stream items."""
-    return json.dumps(_finite(jsonable_encoder(data))).encode("utf-8")
-
-
-def _finite(data: Any) -> Any:
-    """Non-finite floats become null in stream items (JSON has no NaN), as FastAPI does."""
-    if isinstance(data, float):
-        return data if data == data and data not in (float("inf"), float("-inf")) else None
-    if isinstance(data, dict):
-        return {key: _finite(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_finite(value) for value in data]
-    return data

@@ -51,6 +51,7 @@ def dumps_untyped(data: Any) -> str:
 
 
 def _finite(data: Any) -> Any:
+    """Non-finite floats become null in untyped stream items (JSON has no NaN), as FastAPI does."""
     if isinstance(data, float):
         return data if data == data and data not in (float("inf"), float("-inf")) else None
     if isinstance(data, dict):
