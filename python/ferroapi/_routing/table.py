@@ -103,6 +103,10 @@ def _spec(index: int, route: BaseRoute) -> tuple[int, str, int, Any] | None:
         return None
     if isinstance(route, starlette_routing.Mount):
         return (index, route.path, _ferroapi.ROUTE_MOUNT, None)
+    if not getattr(route, "path", "").startswith("/"):
+        # FastAPI accepts `@app.get("")` / `@app.get("items")`: starlette compiles such a path as a
+        # host-style pattern that never matches a request path. Its own matches() keeps that exact.
+        return None
     if isinstance(route, starlette_routing.WebSocketRoute):
         return (index, route.path, _ferroapi.ROUTE_WEBSOCKET, None)
     if isinstance(route, starlette_routing.Route):
