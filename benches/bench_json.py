@@ -7,6 +7,7 @@ import math
 from functools import partial
 from typing import Any
 
+from _bodies import megabyte_list, row
 from _harness import compare, header
 from ferroapi._ferroapi import decode_json
 
@@ -23,29 +24,9 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _row(i: int) -> dict[str, Any]:
-    return {
-        "id": i,
-        "name": f"user {i}",
-        "email": f"user{i}@example.com",
-        "active": i % 3 != 0,
-        "score": i * 0.37,
-        "age": 18 + i % 60,
-        "city": ["Berlin", "Paris", "Lisbon", "Osaka"][i % 4],
-        "tags": ["a", "b"] if i % 2 else [],
-        "balance": i * 1337,
-        "manager": None,
-    }
-
-
 def _documents() -> list[tuple[str, bytes, int]]:
-    small = json.dumps(_row(42)).encode()
-    rows: list[dict[str, Any]] = []
-    size = 0
-    while size < 1_000_000:
-        rows.append(_row(len(rows)))
-        size += len(json.dumps(rows[-1])) + 2
-    big = json.dumps(rows).encode()
+    small = json.dumps(row(42)).encode()
+    big = megabyte_list()
     strings = json.dumps(
         {f"field{i}": 'Lorem ipsum dolor sit, caf\u00e9 \u20ac \\ " ' * (1 + i % 5) for i in range(2000)}
     ).encode()

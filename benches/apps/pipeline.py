@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from _bodies import megabyte_list, row
 from apps import Framework
 from apps.asgi import Request
 
@@ -57,30 +58,6 @@ def build(fw: Framework) -> Any:
         return {"count": len(items), "balance": sum(i.balance for i in items)}
 
     return app
-
-
-def row(i: int) -> dict[str, Any]:
-    return {
-        "id": i,
-        "name": f"user {i}",
-        "email": f"user{i}@example.com",
-        "active": i % 3 != 0,
-        "score": i * 0.37,
-        "age": 18 + i % 60,
-        "city": ["Berlin", "Paris", "Lisbon", "Osaka"][i % 4],
-        "tags": ["a", "b"] if i % 2 else [],
-        "balance": i * 1337,
-        "manager": None,
-    }
-
-
-def megabyte_list() -> bytes:
-    rows: list[dict[str, Any]] = []
-    size = 0
-    while size < 1_000_000:
-        rows.append(row(len(rows)))
-        size += len(json.dumps(rows[-1])) + 2
-    return json.dumps(rows).encode()
 
 
 JSON = {"content-type": "application/json"}
