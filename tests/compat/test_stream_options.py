@@ -10,33 +10,13 @@ from typing import Any
 
 import anyio
 import pytest
+from _asgi import never_disconnects, scope
 
 from ferroapi import APIRouter, FerroAPI
 from ferroapi.sse import EventSourceResponse
 from ferroapi.testclient import TestClient
 
 pytestmark = pytest.mark.anyio
-
-
-def scope(path: str) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [],
-        "server": ("test", 80),
-    }
-
-
-async def never_disconnects() -> dict[str, Any]:
-    await anyio.sleep_forever()
-    raise AssertionError("unreachable")
 
 
 async def silent() -> AsyncIterator[int]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio
 import pytest
+from _asgi import never_disconnects, scope
 from pydantic import BaseModel
 
 from ferroapi import Depends, FerroAPI, sse
@@ -22,27 +23,6 @@ pytestmark = pytest.mark.anyio
 
 class Tick(BaseModel):
     n: int
-
-
-def scope(path: str) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [],
-        "server": ("test", 80),
-    }
-
-
-async def never_disconnects() -> dict[str, Any]:
-    await anyio.sleep_forever()
-    raise AssertionError("unreachable")
 
 
 @pytest.mark.parametrize("module", ["sse", "routing"])
