@@ -69,11 +69,15 @@ class Handoff:
         if frames:
             self.frames = []
             self.size = 0
-            space = self._space
-            if space is not None:
-                self._space = None
-                space.set()
+            self._release_producer()
         return frames
+
+    def _release_producer(self) -> None:
+        """Wake a producer waiting in `room()`: the sender just emptied the hand-off."""
+        space = self._space
+        if space is not None:
+            self._space = None
+            space.set()
 
     async def wait(self) -> None:
         """Until a frame is pending or the producer ended."""
@@ -145,10 +149,7 @@ class ThreadHandoff(Handoff):
             self.frames = []
             self.size = 0
         self._hot = True
-        space = self._space
-        if space is not None:
-            self._space = None
-            space.set()
+        self._release_producer()
         return frames
 
     async def wait(self) -> None:
