@@ -23,6 +23,7 @@ __all__ = [
     "decode_json",
     "format_sse_data_batch",
     "format_sse_event",
+    "has_digit_run",
     "join_json_lines",
 ]
 
@@ -85,6 +86,9 @@ def decode_json(data: bytes | bytearray | memoryview, /, max_depth: int = ...) -
     Raises JSONDecodeError (json.loads' message and character position), UnicodeDecodeError for
     invalid UTF-8, JSONDepthError past max_depth.
     """
+
+def has_digit_run(data: bytes, length: int, /) -> bool:
+    """Whether `data` holds `length` or more consecutive ASCII digits (probes ~1 byte per window)."""
 
 # ---- Server-Sent Events ------------------------------------------------------------------------
 KEEPALIVE_COMMENT: Final[bytes]

@@ -16,6 +16,7 @@
 mod errors;
 mod number;
 mod parser;
+mod scan;
 mod string;
 mod utf8;
 
@@ -23,6 +24,7 @@ mod utf8;
 mod tests;
 
 pub use errors::{char_index, Error, ErrorKind, SyntaxError};
+pub use scan::has_digit_run;
 
 use std::vec::Drain;
 

@@ -300,9 +300,18 @@ fn decode_json<'py>(data: &Bound<'py, PyAny>, max_depth: usize) -> PyResult<Boun
     )))
 }
 
+/// Whether `data` holds `length` or more consecutive ASCII digits (an integer literal too long
+/// for a float, found without parsing).
+#[pyfunction]
+#[pyo3(signature = (data, length, /))]
+fn has_digit_run(data: &[u8], length: usize) -> bool {
+    core::has_digit_run(data, length)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_function(wrap_pyfunction!(decode_json, m)?)?;
+    m.add_function(wrap_pyfunction!(has_digit_run, m)?)?;
     m.add("JSONDecodeError", py.get_type::<JSONDecodeError>())?;
     m.add("JSONDepthError", py.get_type::<JSONDepthError>())?;
     m.add("DEFAULT_MAX_DEPTH", core::DEFAULT_MAX_DEPTH)?;

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ferroapi._ferroapi import has_digit_run
+
 __all__ = ["has_huge_integer", "json_mode_matches_python"]
 
 # Leaf schemas: JSON values map to the same Python values json.loads gives, validated the same way.
@@ -99,11 +101,9 @@ def _all_fields(
     return all(_check(field["schema"], definitions, seen) for field in fields)
 
 
-# Every byte that can appear in a JSON number's integer digits maps to "0", all others to " ".
-_DIGITS = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
-_HUGE = b"0" * 309  # float(10**308) is finite, float(10**309) overflows
+_HUGE_DIGITS = 309  # float(10**308) is finite, float(10**309) overflows
 
 
 def has_huge_integer(data: bytes) -> bool:
     """Whether `data` holds a run of 309+ digits: an integer no float can hold (or a long string)."""
-    return len(data) >= len(_HUGE) and _HUGE in data.translate(_DIGITS)
+    return has_digit_run(data, _HUGE_DIGITS)
