@@ -135,11 +135,11 @@ def _json_error(exc: json.JSONDecodeError, plan: RoutePlan, request: Request) ->
 def _validate_json(field: ModelField, body: bytes) -> Any:
     """One-pass validation; for a large body, without cyclic-GC passes while its objects are built.
 
-    A JSON document has no reference cycles, yet every ~700 new containers trigger a collection
-    that re-scans the young objects (and, as they pile up, the whole heap): for a 1 MB body that is
-    a third of the validation time. Collections resume right after (one pass over the new objects,
-    with CPython's usual accounting); cycles made meanwhile by user validators are collected then.
-    Left alone when the app disabled the GC itself.
+    Normally the request already holds the GC pause (`gc_pause.py`, see `_json_body`). When it could
+    not (no asyncio loop, or the pause is cooling down after its watchdog fired), the GC is paused
+    for the validation alone: a JSON document has no reference cycles, yet every ~700 new containers
+    would trigger a collection re-scanning the young objects. Left alone when the app disabled the
+    GC itself.
     """
     if len(body) < _GC_PAUSE_MIN_BYTES or not gc.isenabled():
         return field.try_validate_json(body)
@@ -157,7 +157,7 @@ async def read_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) -> 
             form = await request.form(**plan.form_limits)
             lifecycle.request_stack.push_async_callback(form.close)
             return form
-        return await _json_body(plan, request)
+        return await _json_body(plan, request, lifecycle)
     except json.JSONDecodeError as exc:
         raise _json_error(exc, plan, request) from exc
     except HTTPException:
@@ -166,7 +166,7 @@ async def read_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) -> 
         raise HTTPException(status_code=400, detail="There was an error parsing the body") from exc
 
 
-async def _json_body(plan: RoutePlan, request: Request) -> Any:
+async def _json_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) -> Any:
     request_class = type(request)
     if request_class.body is _STARLETTE_BODY:
         body = await _read_bytes(request, plan.max_body_size)
@@ -182,6 +182,8 @@ async def _json_body(plan: RoutePlan, request: Request) -> Any:
         return body
     if request_class.json is not _STARLETTE_JSON:
         return await request.json()  # the subclass decodes its own way
+    if len(body) >= _GC_PAUSE_MIN_BYTES:
+        lifecycle.pause_gc()  # the route app resumes it once done with the request
     fast = plan.json_fast_field
     if fast is not None and json.loads is _STDLIB_LOADS and not has_huge_integer(body):
         # One pass over the raw bytes; any failure takes the two-pass path below, which words

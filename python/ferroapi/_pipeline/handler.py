@@ -114,6 +114,8 @@ class RouteApp:
         except Exception as exc:
             if not await handle_exception(request, exc, scope, receive, send, started=exchange.sending):
                 raise
+        finally:
+            exchange.lifecycle.resume_gc()  # the body's objects are gone with the handler's frame
 
     async def _serve(
         self, request: Request, exchange: Exchange, scope: Scope, receive: Receive, send: Send

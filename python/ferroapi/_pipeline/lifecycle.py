@@ -1,4 +1,4 @@
-"""The per-request lifecycle: the two exit stacks every request owns, in one object.
+"""The per-request lifecycle: the two exit stacks every request owns, and its GC pause, in one object.
 
 `function_stack` holds what `Depends(scope="function")` yield-dependencies opened: it is closed right
 after the endpoint returns (or raises), before the response is sent. `request_stack` holds everything
@@ -8,21 +8,27 @@ object explicitly replaces string keys smuggled through the ASGI scope.
 
 Both stacks are created on first use: most requests open nothing, and two `AsyncExitStack`s per
 request were a measurable share of a small GET.
+
+A request with a large body may also hold a share of the process-wide GC pause (`gc_pause.py`),
+from the body's decoding until the route app is done with the request.
 """
 
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
+from ferroapi._pipeline import gc_pause
+
 __all__ = ["Lifecycle"]
 
 
 class Lifecycle:
-    __slots__ = ("_function_stack", "_request_stack")
+    __slots__ = ("_function_stack", "_gc_pause", "_request_stack")
 
     def __init__(self) -> None:
         self._function_stack: AsyncExitStack | None = None
         self._request_stack: AsyncExitStack | None = None
+        self._gc_pause: int | None = None
 
     @property
     def function_stack(self) -> AsyncExitStack:
@@ -48,6 +54,17 @@ class Lifecycle:
     async def close_request_stack(self, exc: BaseException | None = None) -> bool:
         """Unwind the request scope; True when a teardown swallowed `exc`."""
         return await _close(self._request_stack, exc)
+
+    def pause_gc(self) -> None:
+        """Hold the GC pause until `resume_gc` (if one can be held now; see gc_pause.begin)."""
+        if self._gc_pause is None:
+            self._gc_pause = gc_pause.begin()
+
+    def resume_gc(self) -> None:
+        token = self._gc_pause
+        if token is not None:
+            self._gc_pause = None
+            gc_pause.end(token)
 
 
 async def _close(stack: AsyncExitStack | None, exc: BaseException | None) -> bool:
