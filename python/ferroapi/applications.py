@@ -28,6 +28,7 @@ from typing_extensions import Unpack, deprecated
 
 from ferroapi._pipeline.app_limit import AppBodyLimitMiddleware
 from ferroapi._pipeline.entry import AppEntry
+from ferroapi._pipeline.limits import DEFAULT_MAX_BODY_SIZE
 from ferroapi._routing.docs import add_docs_routes, openapi_document
 from ferroapi._routing.frontend_files import Fallback, resolve_check_dir
 from ferroapi._routing.options import FormLimits, RouteOptions
@@ -49,10 +50,6 @@ from ferroapi.types import DecoratedCallable
 from ferroapi.utils import generate_unique_id
 
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "FastAPI", "FerroAPI"]
-
-# Bodies larger than this are refused with 413 unless the app, a router or a route says otherwise
-# (`max_body_size=None` turns the limit off, as FastAPI's default is).
-DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024
 
 
 class FerroAPI(Starlette):

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import sys
 
+from starlette.exceptions import HTTPException
 from starlette.middleware import body_limit
-from starlette.middleware.body_limit import RequestBodyLimitMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY, RequestBodyLimitMiddleware
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ferroapi._pipeline.limits import DefaultLimit
+from ferroapi.exception_handlers import http_exception_handler
 
 if sys.version_info < (3, 11):  # pragma: no cover
     from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found, unused-ignore]
 
-__all__ = ["AppBodyLimitMiddleware"]
+__all__ = ["AppBodyLimitMiddleware", "limit_error"]
 
 _SENT = getattr(body_limit, "_RequestBodyLimitResponseSent", None)
 _LIMIT_ERRORS: tuple[type[BaseException], ...] = tuple(
@@ -25,7 +30,7 @@ _LIMIT_ERRORS: tuple[type[BaseException], ...] = tuple(
 )
 
 
-def _limit_error(exc: BaseException) -> BaseException | None:
+def limit_error(exc: BaseException) -> BaseException | None:
     """The limiter's own error inside `exc`, when every error in a group is one of its errors."""
     if isinstance(exc, BaseExceptionGroup):
         _, other = exc.split(_LIMIT_ERRORS)
@@ -46,14 +51,24 @@ class _Unwrap:
         try:
             await self.app(scope, receive, send)
         except BaseExceptionGroup as group:
-            error = _limit_error(group) if scope["type"] == "http" else None
+            error = limit_error(group) if scope["type"] == "http" else None
             if error is None:
                 raise
             raise error from group
 
 
 class AppBodyLimitMiddleware:
+    """The app's limit around its user middleware; under an enclosing limiter, the mounted app's part.
+
+    Mounted under a limited app (or inclusion), the byte counter is the parent's: an explicit limit of
+    this app still replaces the parent's (starlette nests limiters so), the built-in default defers to
+    it. The parent's limiter raises its 413 inside this app, where this app's ServerErrorMiddleware
+    would answer 500 before the parent saw it: it is answered here, unless a response has begun.
+    """
+
     def __init__(self, app: ASGIApp, max_body_size: int | None) -> None:
+        self.inner = app
+        self.own_limit = max_body_size is not None and type(max_body_size) is not DefaultLimit
         self.app: ASGIApp = (
             app
             if max_body_size is None
@@ -61,4 +76,22 @@ class AppBodyLimitMiddleware:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+        if scope["type"] != "http" or MAX_BODY_SIZE_SCOPE_KEY not in scope:
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await (self.app if self.own_limit else self.inner)(scope, receive, send_tracked)
+        except Exception as exc:
+            error = limit_error(exc)
+            if started or not isinstance(error, HTTPException):
+                raise
+            response = await http_exception_handler(Request(scope, receive), error)
+            await response(scope, receive, send)

@@ -15,12 +15,15 @@ from typing import Any
 from pydantic_core import PydanticUndefined
 from starlette.exceptions import HTTPException
 from starlette.middleware import body_limit as _starlette_body_limit
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.requests import ClientDisconnect, Request
 
 from ferroapi import _ferroapi
 from ferroapi._compat.json_mode import has_huge_integer
 from ferroapi._fields import ModelField
+from ferroapi._pipeline.app_limit import limit_error
 from ferroapi._pipeline.lifecycle import Lifecycle
+from ferroapi._pipeline.limits import request_form_limits
 from ferroapi._pipeline.plan import RoutePlan
 from ferroapi.dependencies.body import ValidatedBody
 from ferroapi.exceptions import RequestValidationError
@@ -154,7 +157,7 @@ async def read_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) -> 
     """The body handed to dependency solving: form data, decoded JSON, raw bytes, or Undefined (empty)."""
     try:
         if plan.is_form:
-            form = await request.form(**plan.form_limits)
+            form = await request.form(**request_form_limits(request.scope, plan.form_limits))
             lifecycle.request_stack.push_async_callback(form.close)
             return form
         return await _json_body(plan, request, lifecycle)
@@ -163,6 +166,11 @@ async def read_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) -> 
     except HTTPException:
         raise
     except Exception as exc:
+        # A body limiter's 413 raised through middleware task groups (BaseHTTPMiddleware) arrives
+        # wrapped: it stays a 413, not a parsing error.
+        error = limit_error(exc) if MAX_BODY_SIZE_SCOPE_KEY in request.scope else None
+        if error is not None:
+            raise error from exc
         raise HTTPException(status_code=400, detail="There was an error parsing the body") from exc
 
 

@@ -16,11 +16,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
+from ferroapi._pipeline.app_limit import limit_error
 from ferroapi._pipeline.body import read_body, too_large
 from ferroapi._pipeline.endpoint import call_endpoint
 from ferroapi._pipeline.errors import handle_exception
 from ferroapi._pipeline.lanes import open_stream
 from ferroapi._pipeline.lifecycle import Lifecycle
+from ferroapi._pipeline.limits import DefaultLimit
 from ferroapi._pipeline.plan import Lane, RoutePlan
 from ferroapi._pipeline.render import render_value
 from ferroapi.dependencies.body import decoded_body
@@ -112,6 +114,9 @@ class RouteApp:
             else:
                 await self._serve_flat(request, exchange, scope, receive, send)
         except Exception as exc:
+            # A body limiter's 413 raised inside a middleware's task group (BaseHTTPMiddleware
+            # reading the body for the endpoint) arrives as a group: handled as the 413 it is.
+            exc = limit_error(exc) or exc  # type: ignore[assignment]
             if not await handle_exception(request, exc, scope, receive, send, started=exchange.sending):
                 raise
         finally:
@@ -177,6 +182,8 @@ def _limited_receive(scope: Scope, receive: Receive, limit: int) -> Receive:
     active = scope.get(_LIMITER_SCOPE_KEY)
     if active is None:
         return _CountingReceive(receive, limit)
+    if type(limit) is DefaultLimit:
+        return receive  # nobody chose this limit: the enclosing app's (or inclusion's) stays in force
     # starlette's body limiter (the app's, under user middleware) already counts this request: the
     # route's own limit replaces its limit, as a nested RequestBodyLimitMiddleware does in FastAPI.
     active.max_body_size = limit

@@ -21,7 +21,10 @@ from starlette.types import Receive, Scope, Send
 
 from ferroapi import _ferroapi
 from ferroapi._pipeline.body import declared_length
+from ferroapi._pipeline.entry import track_response_start
+from ferroapi._pipeline.limits import defers_to_outer_limit
 from ferroapi._routing.frontend import update_scope
+from ferroapi._routing.include import BODY_LIMIT_ATTRIBUTE
 from ferroapi._routing.low_priority import match_low_priority
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute, set_scope_effective_route
 from ferroapi._routing.table import NativeSegment, RouteTable
@@ -37,6 +40,7 @@ REDIRECT = _ferroapi.REDIRECT
 SCOPE_HTTP = _ferroapi.SCOPE_HTTP
 SCOPE_WEBSOCKET = _ferroapi.SCOPE_WEBSOCKET
 _FAST_HANDLE = APIRoute.handle
+_APP_CONTAINERS = (starlette_routing.Mount, starlette_routing.Host)
 
 
 def _params(raw: Any) -> dict[str, Any]:
@@ -49,7 +53,7 @@ def _declared_too_large(scope: Scope, limit: int | None) -> bool:
     if limit is None or scope["type"] != "http":
         return False
     length = declared_length(scope["headers"])
-    return length is not None and length > limit
+    return length is not None and length > limit and not defers_to_outer_limit(limit, scope)
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
@@ -90,12 +94,20 @@ async def _handle_full(
 async def _handle_limited(
     router: APIRouter, route: BaseRoute, scope: Scope, receive: Receive, send: Send
 ) -> None:
-    """A route that is not an API route, under the router's body limit."""
-    limit = router.max_body_size
-    if limit is None or scope["type"] != "http":
+    """A route that is not an API route (a mount, a frontend, a starlette route), under the body limit
+    of the inclusion it came from (`include.with_body_limit`), else of the router."""
+    if scope["type"] != "http":
         await route.handle(scope, receive, send)
         return
-    await RequestBodyLimitMiddleware(route.handle, max_body_size=limit)(scope, receive, send)
+    send = track_response_start(scope, send)
+    limit = getattr(route, BODY_LIMIT_ATTRIBUTE, router.max_body_size)
+    if limit is None or defers_to_outer_limit(limit, scope):
+        await route.handle(scope, receive, send)
+    elif not isinstance(route, _APP_CONTAINERS) and _declared_too_large(scope, limit):
+        # Refused before the route starts a response; a mounted app may still raise its limit.
+        await _too_large(scope, receive, send)
+    else:
+        await RequestBodyLimitMiddleware(route.handle, max_body_size=limit)(scope, receive, send)
 
 
 async def _handle_partial(

@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Match, NoMatchFound, compile_path
 from starlette.types import Receive, Scope, Send
 
 from ferroapi._pipeline.handler import RouteApp
+from ferroapi._pipeline.limits import first_limit
 from ferroapi._routing.options import STREAM_OPTIONS
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute, effective_route_context_var
 from ferroapi.datastructures import Default, DefaultPlaceholder
@@ -36,15 +37,16 @@ if TYPE_CHECKING:
     from ferroapi._routing.router import APIRouter
     from ferroapi.params import Depends
 
-__all__ = ["IncludeContext", "IncludedRouter", "first_limit"]
+__all__ = ["BODY_LIMIT_ATTRIBUTE", "IncludeContext", "IncludedRouter", "with_body_limit"]
+
+# The body limit of a route that is not an API route (a mount, a frontend, a starlette route) reached
+# through an inclusion: the inclusion's, read by the dispatcher. API routes carry `max_body_size`.
+BODY_LIMIT_ATTRIBUTE = "_ferroapi_body_limit"
 
 
-def first_limit(*limits: int | None) -> int | None:
-    """The first configured body-size limit (the most specific one is passed first)."""
-    for limit in limits:
-        if limit is not None:
-            return limit
-    return None
+def with_body_limit(route: BaseRoute, limit: int | None) -> BaseRoute:
+    setattr(route, BODY_LIMIT_ATTRIBUTE, limit)
+    return route
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,7 @@ class IncludedRouter(BaseRoute):
             effective = context.other_route(route)
             if effective is not None:
                 effective.original_route = route  # type: ignore[attr-defined]
+                with_body_limit(effective, context.max_body_size)
         self._cache[id(route)] = (route, effective)
         return effective
 

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
 from ferroapi._routing.frontend import FrontendRouteGroup, IncludedFrontendGroup, frontend_specificity
-from ferroapi._routing.include import IncludedRouter
+from ferroapi._routing.include import IncludedRouter, with_body_limit
 from ferroapi._routing.routelist import _Epoch
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ def _effective(included: IncludedRouter, route: BaseRoute) -> BaseRoute | None:
         dependencies=context.dependencies,
         overrides_provider=context.dependency_overrides_provider,
     )
+    with_body_limit(effective, context.max_body_size)
     groups[id(route)] = (route, effective)
     return effective
 

@@ -20,6 +20,7 @@ from starlette.routing import WebSocketRoute as StarletteWebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 from ferroapi._pipeline.handler import RouteApp
+from ferroapi._pipeline.limits import validate_form_limits, validate_max_body_size
 from ferroapi._routing.annotations import stream_item_type, typed_return_annotation
 from ferroapi._routing.options import FormLimits
 from ferroapi._routing.paths import compile_path_lazily
@@ -41,7 +42,6 @@ __all__ = [
     "effective_route_context_var",
     "scope_effective_route",
     "set_scope_effective_route",
-    "validate_max_body_size",
 ]
 
 # An included route keeps its identity, as in FastAPI 0.165: `scope["route"]` is the route the user
@@ -76,13 +76,6 @@ def set_scope_effective_route(scope: Scope, context: Any) -> Any:
     else:
         private[EFFECTIVE_ROUTE_CONTEXT] = context
     return previous
-
-
-def validate_max_body_size(max_body_size: int | None) -> None:
-    if max_body_size is None:
-        return
-    if isinstance(max_body_size, bool) or not isinstance(max_body_size, int) or max_body_size < 0:
-        raise ValueError("max_body_size must be a non-negative integer or None")
 
 
 def _subclass(value: Any, cls: type) -> bool:
@@ -171,7 +164,7 @@ class APIRoute(StarletteRoute):
         self.generate_unique_id_function = generate_unique_id_function
         self.strict_content_type = strict_content_type
         self.max_body_size = max_body_size
-        self.form_limits: FormLimits = dict(form_limits or {})  # type: ignore[assignment]
+        self.form_limits: FormLimits = validate_form_limits(form_limits)  # type: ignore[assignment]
         self.sse_keepalive_interval = sse_keepalive_interval  # read by the streaming lane
         self.stream_send_timeout = stream_send_timeout
         self.tags: list[str | Enum] = tags or []

@@ -15,14 +15,20 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from typing_extensions import Unpack, deprecated
 
+from ferroapi._pipeline.limits import (
+    first_limit,
+    inherit_form_limits,
+    validate_form_limits,
+    validate_max_body_size,
+)
 from ferroapi._routing.dispatch import dispatch
 from ferroapi._routing.frontend import FrontendRouteGroup, add_frontend
 from ferroapi._routing.frontend_files import Fallback, resolve_check_dir
-from ferroapi._routing.include import IncludedRouter, first_limit, include_context
+from ferroapi._routing.include import IncludedRouter, include_context
 from ferroapi._routing.lifespan import lifespan_context, merge_lifespans
 from ferroapi._routing.low_priority import IncludedRouterEntry, low_priority_routes
 from ferroapi._routing.options import FormLimits, RouteOptions
-from ferroapi._routing.route import APIRoute, APIWebSocketRoute, validate_max_body_size
+from ferroapi._routing.route import APIRoute, APIWebSocketRoute
 from ferroapi._routing.routelist import RouteList, _Epoch
 from ferroapi._routing.table import RouteTable, compile_table
 from ferroapi.datastructures import Default
@@ -89,7 +95,7 @@ class APIRouter(starlette_routing.Router):
         self.generate_unique_id_function = generate_unique_id_function
         self.strict_content_type = strict_content_type
         self.max_body_size = max_body_size
-        self.form_limits: dict[str, int] = {**(form_limits or {})}  # type: ignore[dict-item]
+        self.form_limits: dict[str, int] = validate_form_limits(form_limits)
         self._table: RouteTable | None = None
         # FastAPI's low-priority routes (tried after every route and slash redirect): frontends.
         self._low_priority_routes = RouteList()
@@ -137,6 +143,8 @@ class APIRouter(starlette_routing.Router):
         if scope["type"] == "lifespan":
             await self.lifespan(scope, receive, send)
             return
+        if self.form_limits and scope["type"] == "http":
+            inherit_form_limits(scope, self.form_limits)
         await dispatch(self, self.route_table(), scope, receive, send)
 
     # A router is not a route: an inclusion's routes are matched in the parent's table. As a route
@@ -372,7 +380,7 @@ class APIRouter(starlette_routing.Router):
             include_in_schema=include_in_schema,
             generate_unique_id_function=generate_unique_id_function,
             max_body_size=max_body_size,
-            form_limits={**(form_limits or {})},  # type: ignore[dict-item]
+            form_limits=validate_form_limits(form_limits),
         )
         self.routes.append(IncludedRouterEntry(router, context))
         self.on_startup.extend(router.on_startup)
