@@ -17,6 +17,7 @@ import pytest
 from pydantic import BaseModel
 
 from ferroapi import FerroAPI, HTTPException
+from ferroapi import responses as fw_responses
 from ferroapi._pipeline import gc_pause
 from ferroapi.testclient import TestClient
 
@@ -188,3 +189,18 @@ def test_large_bodies_validate_like_small_ones() -> None:
         assert client.post("/list", json=big).json() == big
         assert client.post("/model", json={"rows": big}).json() == {"rows": big}
         assert client.post("/list", json=big[:2]).json() == big[:2]
+
+
+def test_a_stream_runs_with_the_gc_resumed() -> None:
+    app = FerroAPI()
+
+    @app.post("/stream")
+    async def stream(items: list[Row]) -> Any:
+        async def lines() -> Any:
+            yield f"{len(items)} {gc.isenabled()}\n"
+
+        return fw_responses.StreamingResponse(lines())
+
+    with TestClient(app) as client:
+        assert client.post("/stream", content=LARGE, headers=JSON).text == "3000 True\n"
+    assert gc.isenabled()

@@ -120,7 +120,7 @@ class RouteApp:
             if not await handle_exception(request, exc, scope, receive, send, started=exchange.sending):
                 raise
         finally:
-            exchange.lifecycle.resume_gc()  # the body's objects are gone with the handler's frame
+            exchange.lifecycle.resume_gc()  # when the handler raised (a no-op otherwise)
 
     async def _serve(
         self, request: Request, exchange: Exchange, scope: Scope, receive: Receive, send: Send
@@ -136,6 +136,7 @@ class RouteApp:
                 # A function-scoped dependency swallowed the error: there is no response to send.
                 raise FastAPIError(_NOT_AWAITED) from None
             await lifecycle.close_function_stack()
+            lifecycle.resume_gc()  # before a stream that may outlast the body's objects by far
             exchange.sending = True
             await response(scope, receive, send)
         except BaseException as exc:
@@ -150,9 +151,10 @@ class RouteApp:
         """No yield dependency can have opened anything: nothing to unwind but what a custom
         handler may have registered."""
         response: Any = await self.handler(request)
+        lifecycle = exchange.lifecycle
+        lifecycle.resume_gc()  # before a response that may stream for long
         exchange.sending = True
         await response(scope, receive, send)
-        lifecycle = exchange.lifecycle
         await lifecycle.close_function_stack()
         await lifecycle.close_request_stack()
 
