@@ -29,6 +29,7 @@ from ferroapi._routing.options import STREAM_OPTIONS
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute, effective_route_context_var
 from ferroapi.datastructures import Default, DefaultPlaceholder
 from ferroapi.dependencies.reuse import SharedAnalyses, analysis_base
+from ferroapi.exceptions import FastAPIError
 from ferroapi.utils import generate_unique_id, get_value_or_default
 
 if TYPE_CHECKING:
@@ -37,7 +38,14 @@ if TYPE_CHECKING:
     from ferroapi._routing.router import APIRouter
     from ferroapi.params import Depends
 
-__all__ = ["BODY_LIMIT_ATTRIBUTE", "IncludeContext", "IncludedRouter", "with_body_limit"]
+__all__ = [
+    "BODY_LIMIT_ATTRIBUTE",
+    "IncludeContext",
+    "IncludedRouter",
+    "check_inclusion",
+    "check_prefix",
+    "with_body_limit",
+]
 
 # The body limit of a route that is not an API route (a mount, a frontend, a starlette route) reached
 # through an inclusion: the inclusion's, read by the dispatcher. API routes carry `max_body_size`.
@@ -286,6 +294,45 @@ class IncludedRouter(BaseRoute):
             except NoMatchFound:
                 pass
         raise NoMatchFound(name, path_params)
+
+
+def check_prefix(prefix: str) -> None:
+    if prefix:
+        assert prefix.startswith("/"), "A path prefix must start with '/'"
+        assert not prefix.endswith("/"), (
+            "A path prefix must not end with '/', as the routes will start with '/'"
+        )
+
+
+def _includes(container: APIRouter, router: APIRouter, seen: set[int]) -> bool:
+    """Whether `container` includes `router`, directly or through inclusions (cycles stop the walk)."""
+    if id(container) in seen:
+        return False
+    seen.add(id(container))
+    return any(
+        isinstance(route, IncludedRouter)
+        and (route.original_router is router or _includes(route.original_router, router, seen))
+        for route in container.routes
+    )
+
+
+def check_inclusion(parent: APIRouter, router: APIRouter, prefix: str) -> None:
+    """FastAPI's refusals: a router into itself or into a router it includes, a bad prefix, and an
+    empty prefix in front of a route with an empty path."""
+    assert parent is not router, (
+        "Cannot include the same APIRouter instance into itself. Did you mean to include a different router?"
+    )
+    assert not _includes(router, parent, set()), (
+        "Cannot include an APIRouter instance that already includes this router. "
+        "Did you mean to include a different router?"
+    )
+    check_prefix(prefix)
+    if not prefix:
+        for route in router.effective_routes():
+            path = getattr(route, "path", None)
+            if path is not None and not path:
+                name = getattr(route, "name", "unknown")
+                raise FastAPIError(f"Prefix and path cannot be both empty (path operation: {name})")
 
 
 def include_context(

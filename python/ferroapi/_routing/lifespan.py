@@ -6,7 +6,7 @@ import contextlib
 import functools
 import inspect
 import types
-from collections.abc import AsyncIterator, Callable, Generator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -58,6 +58,15 @@ class DefaultLifespan:
 
     def __call__(self, app: object) -> DefaultLifespan:
         return self
+
+
+async def run_handlers(handlers: Iterable[Callable[[], Any]]) -> None:
+    """`on_startup` / `on_shutdown` handlers in order, sync or async."""
+    for handler in handlers:
+        if inspect.iscoroutinefunction(handler):
+            await handler()
+        else:
+            handler()
 
 
 def lifespan_context(router: APIRouter, lifespan: Any) -> Lifespan[Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import os
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from enum import Enum
@@ -24,15 +23,14 @@ from ferroapi._pipeline.limits import (
 from ferroapi._routing.dispatch import dispatch
 from ferroapi._routing.frontend import FrontendRouteGroup, add_frontend
 from ferroapi._routing.frontend_files import Fallback, resolve_check_dir
-from ferroapi._routing.include import IncludedRouter, include_context
-from ferroapi._routing.lifespan import lifespan_context, merge_lifespans
+from ferroapi._routing.include import IncludedRouter, check_inclusion, check_prefix, include_context
+from ferroapi._routing.lifespan import lifespan_context, merge_lifespans, run_handlers
 from ferroapi._routing.low_priority import IncludedRouterEntry, low_priority_routes
 from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute
 from ferroapi._routing.routelist import RouteList, _Epoch
 from ferroapi._routing.table import RouteTable, compile_table
 from ferroapi.datastructures import Default
-from ferroapi.exceptions import FastAPIError
 from ferroapi.types import DecoratedCallable
 from ferroapi.utils import generate_unique_id, get_value_or_default
 
@@ -79,7 +77,7 @@ class APIRouter(starlette_routing.Router):
         validate_max_body_size(max_body_size)
         super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default)
         self.lifespan_context = lifespan_context(self, lifespan)
-        _check_prefix(prefix)
+        check_prefix(prefix)
         self.on_startup: list[Callable[[], Any]] = list(on_startup or [])
         self.on_shutdown: list[Callable[[], Any]] = list(on_shutdown or [])
         self.prefix = prefix
@@ -323,18 +321,6 @@ class APIRouter(starlette_routing.Router):
         self.routes.append(route)
 
     # ---- inclusion and lifespan ---------------------------------------------------------------
-    def _contains_router(self, router: APIRouter, seen: set[int] | None = None) -> bool:
-        seen = set() if seen is None else seen
-        if id(self) in seen:
-            return False
-        seen.add(id(self))
-        for route in self.routes:
-            if isinstance(route, IncludedRouter) and (
-                route.original_router is router or route.original_router._contains_router(router, seen)
-            ):
-                return True
-        return False
-
     def include_router(
         self,
         router: APIRouter,
@@ -351,22 +337,8 @@ class APIRouter(starlette_routing.Router):
         max_body_size: int | None = None,
         form_limits: FormLimits | None = None,
     ) -> None:
-        assert self is not router, (
-            "Cannot include the same APIRouter instance into itself. "
-            "Did you mean to include a different router?"
-        )
-        assert not router._contains_router(self), (
-            "Cannot include an APIRouter instance that already includes this router. "
-            "Did you mean to include a different router?"
-        )
+        check_inclusion(self, router, prefix)
         validate_max_body_size(max_body_size)
-        _check_prefix(prefix)
-        if not prefix:
-            for route in router.effective_routes():
-                path = getattr(route, "path", None)
-                if path is not None and not path:
-                    name = getattr(route, "name", "unknown")
-                    raise FastAPIError(f"Prefix and path cannot be both empty (path operation: {name})")
         context = include_context(
             parent=self,
             router=router,
@@ -400,23 +372,7 @@ class APIRouter(starlette_routing.Router):
         return decorator
 
     async def _startup(self) -> None:
-        await _run_handlers(self.on_startup)
+        await run_handlers(self.on_startup)
 
     async def _shutdown(self) -> None:
-        await _run_handlers(self.on_shutdown)
-
-
-def _check_prefix(prefix: str) -> None:
-    if prefix:
-        assert prefix.startswith("/"), "A path prefix must start with '/'"
-        assert not prefix.endswith("/"), (
-            "A path prefix must not end with '/', as the routes will start with '/'"
-        )
-
-
-async def _run_handlers(handlers: Iterable[Callable[[], Any]]) -> None:
-    for handler in handlers:
-        if inspect.iscoroutinefunction(handler):
-            await handler()
-        else:
-            handler()
+        await run_handlers(self.on_shutdown)
