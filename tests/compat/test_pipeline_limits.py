@@ -5,8 +5,6 @@ the frameworks differ by design (ferroapi's built-in 16 MiB default) shows only 
 `App()` inheriting its parent's limit, which FastAPI's limit-less default does too.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -65,7 +63,7 @@ def test_app_form_limits_apply_to_its_routes_and_dependencies(fw: Framework) -> 
         return app
 
     two = {"text": "ok", "extra": "v"}
-    fw.compare(
+    responses = fw.compare(
         app,
         [
             Req("POST", "/direct", data={"text": "ok"}),
@@ -74,6 +72,7 @@ def test_app_form_limits_apply_to_its_routes_and_dependencies(fw: Framework) -> 
             Req("POST", "/roomy", data=two),
         ],
     )
+    assert [r.status for r in responses] == [200, 400, 400, 200]
 
 
 def test_a_mounted_app_inherits_form_limits_updated_by_its_routes(fw: Framework) -> None:
@@ -84,13 +83,14 @@ def test_a_mounted_app_inherits_form_limits_updated_by_its_routes(fw: Framework)
         parent.mount("/child", child)
         return parent
 
-    fw.compare(
+    responses = fw.compare(
         app,
         [
             Req("POST", "/child/", files={"text": (None, "ab")}),
             Req("POST", "/child/", files={"text": (None, "abc")}),  # the parent's max_part_size
         ],
     )
+    assert [r.status for r in responses] == [200, 400]
 
 
 def test_routes_given_to_the_app_inherit_its_form_limits(fw: Framework) -> None:
@@ -102,9 +102,10 @@ def test_routes_given_to_the_app_inherit_its_form_limits(fw: Framework) -> None:
         return app
 
     two = {"text": "ok", "extra": "v"}
-    fw.compare(
+    responses = fw.compare(
         app, [Req("POST", "/", data=two), Req("POST", "/r", data=two), Req("POST", "/r", data={"text": "ok"})]
     )
+    assert [r.status for r in responses] == [400, 400, 200]
 
 
 @pytest.mark.parametrize(
@@ -137,7 +138,7 @@ def test_a_mount_in_an_included_router_has_the_inclusion_limit(fw: Framework) ->
         app.include_router(router, prefix="/nested", max_body_size=5)
         return app
 
-    fw.compare(
+    responses = fw.compare(
         app,
         [
             Req("POST", "/nested/mounted/", content=b"12345"),
@@ -145,6 +146,7 @@ def test_a_mount_in_an_included_router_has_the_inclusion_limit(fw: Framework) ->
             Req("POST", "/nested/mounted/", content=Chunks(b"123456")),  # type: ignore[arg-type]
         ],
     )
+    assert [r.status for r in responses] == [200, 413, 413]
 
 
 @pytest.mark.parametrize("child_limit", ["default", 10, 3])
@@ -158,7 +160,7 @@ def test_a_mounted_app_under_a_limited_parent(fw: Framework, child_limit: Any) -
         parent.mount("/child", child)
         return parent
 
-    fw.compare(
+    responses = fw.compare(
         app,
         [
             Req("POST", "/child/", content=b"1234"),
@@ -166,6 +168,11 @@ def test_a_mounted_app_under_a_limited_parent(fw: Framework, child_limit: Any) -
             Req("POST", "/child/", content=Chunks(b"123456")),  # type: ignore[arg-type]
         ],
     )
+    assert [r.status for r in responses] == {
+        "default": [200, 413, 413],
+        10: [200, 200, 200],
+        3: [413, 413, 413],
+    }[child_limit]
 
 
 def test_each_inclusion_of_a_frontend_has_its_own_limit(fw: Framework, tmp_path: Path) -> None:
@@ -216,13 +223,14 @@ def test_base_http_middleware_keeps_the_413(fw: Framework, body_param: bool) -> 
         return app
 
     octet = {"content-type": "application/octet-stream"}
-    fw.compare(
+    responses = fw.compare(
         app,
         [
             Req("POST", "/", content=Chunks(b"123456"), headers=octet),  # type: ignore[arg-type]
             Req("POST", "/", content=b"12345", headers=octet),
         ],
     )
+    assert [r.status for r in responses] == [413, 200]
 
 
 @pytest.mark.filterwarnings("ignore:Async generator .starlette.requests.Request.stream.:ResourceWarning")
@@ -243,7 +251,7 @@ def test_a_mounted_app_answers_413_when_its_middleware_reads_the_body(
 
         return parent
 
-    fw.compare(
+    responses = fw.compare(
         app,
         [
             Req("POST", "/child/", content=Chunks(b"123456")),  # type: ignore[arg-type]
@@ -251,3 +259,44 @@ def test_a_mounted_app_answers_413_when_its_middleware_reads_the_body(
             Req("POST", "/child/", content=b"12345"),
         ],
     )
+    assert [r.status for r in responses] == [413, 413, 200]
+
+
+def test_the_limit_holds_whoever_reads_the_body(fw: Framework) -> None:
+    """The pipeline's reader, the endpoint through Request, a dependency, and an override all stop at
+    the limit (ferroapi counts in `receive` only where something besides its reader can read)."""
+
+    def app(fw: Framework) -> Any:
+        app = fw.App(max_body_size=5)
+
+        @app.post("/json")
+        async def json_body(value: Annotated[Any, fw.mod.Body()]) -> Any:
+            return value
+
+        app.post("/request")(echo(fw))
+
+        async def read_body(request: fw.mod.Request) -> bytes:
+            return await request.body()
+
+        @app.post("/dependency")
+        async def via_dependency(body: Annotated[bytes, fw.mod.Depends(read_body)]) -> int:
+            return len(body)
+
+        def nothing() -> bytes:
+            return b""
+
+        @app.post("/overridden")
+        async def overridden(body: Annotated[bytes, fw.mod.Depends(nothing)]) -> int:
+            return len(body)
+
+        app.dependency_overrides[nothing] = read_body
+        return app
+
+    requests = []
+    for path in ("/json", "/request", "/dependency", "/overridden"):
+        requests += [
+            Req("POST", path, content=Chunks(b'"abcdefgh"')),  # type: ignore[arg-type]
+            Req("POST", path, content=b'"abc"'),
+        ]
+    responses = fw.compare(app, requests)
+    assert [r.status for r in responses] == [413, 200] * 4

@@ -23,7 +23,7 @@ from ferroapi._compat.json_mode import has_huge_integer
 from ferroapi._fields import ModelField
 from ferroapi._pipeline.app_limit import limit_error
 from ferroapi._pipeline.lifecycle import Lifecycle
-from ferroapi._pipeline.limits import request_form_limits
+from ferroapi._pipeline.limits import defers_to_outer_limit, request_form_limits
 from ferroapi._pipeline.plan import RoutePlan
 from ferroapi.dependencies.body import ValidatedBody
 from ferroapi.exceptions import RequestValidationError
@@ -177,7 +177,8 @@ async def read_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) -> 
 async def _json_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) -> Any:
     request_class = type(request)
     if request_class.body is _STARLETTE_BODY:
-        body = await _read_bytes(request, plan.max_body_size)
+        limit = plan.max_body_size
+        body = await _read_bytes(request, None if defers_to_outer_limit(limit, request.scope) else limit)
     else:
         # A Request subclass of a custom route class (a gzip-decoding one...) or a patched
         # Request.body says what the body is, as FastAPI reads it with `await request.body()`.

@@ -8,6 +8,7 @@ function in a sibling module.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -95,21 +96,29 @@ async def respond(plan: RoutePlan, request: Request) -> Response:
 class RouteApp:
     """The ASGI app of an API route: lifecycle, handler, send, exception handlers."""
 
-    __slots__ = ("handler", "plan")
+    __slots__ = ("counts_receive", "handler", "plan")
 
     def __init__(self, handler: Callable[[Request], Awaitable[Response]], plan: RoutePlan) -> None:
         self.handler = handler
         self.plan = plan
+        # With the stock handler and nothing else reading the body, the pipeline's own reader
+        # enforces the limit (`body._read_bytes`) and `receive` needs no counting wrapper.
+        stock = isinstance(handler, functools.partial) and handler.func is respond and handler.args == (plan,)
+        self.counts_receive = plan.body_read_elsewhere or not stock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
         exchange = Exchange()
         scope[LIFECYCLE_SCOPE_KEY] = exchange
         try:
-            limit = self.plan.max_body_size
+            plan = self.plan
+            overridden = _has_overrides(plan)  # an override may take the Request: count then too
+            limit = plan.max_body_size
             if limit is not None:
-                receive = request._receive = _limited_receive(scope, receive, limit)
-            if self.plan.needs_stacks or _has_overrides(self.plan):
+                receive = request._receive = _limited_receive(
+                    scope, receive, limit, counting=self.counts_receive or overridden
+                )
+            if plan.needs_stacks or overridden:
                 await self._serve(request, exchange, scope, receive, send)
             else:
                 await self._serve_flat(request, exchange, scope, receive, send)
@@ -180,10 +189,10 @@ class _CountingReceive:
         return message
 
 
-def _limited_receive(scope: Scope, receive: Receive, limit: int) -> Receive:
+def _limited_receive(scope: Scope, receive: Receive, limit: int, *, counting: bool) -> Receive:
     active = scope.get(_LIMITER_SCOPE_KEY)
     if active is None:
-        return _CountingReceive(receive, limit)
+        return _CountingReceive(receive, limit) if counting else receive
     if type(limit) is DefaultLimit:
         return receive  # nobody chose this limit: the enclosing app's (or inclusion's) stays in force
     # starlette's body limiter (the app's, under user middleware) already counts this request: the

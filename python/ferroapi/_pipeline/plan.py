@@ -79,6 +79,9 @@ class RoutePlan:
     embed_body_fields: bool
     strict_content_type: bool
     max_body_size: int | None
+    # Whether anything but the pipeline's own body reader may read the body (a form parser, a
+    # parameter given the Request): then `receive` itself counts the body against the limit.
+    body_read_elsewhere: bool
     overrides_provider: Any
     # endpoint
     call: Callable[..., Any]
@@ -115,6 +118,17 @@ def _has_yield_dependency(dependant: Dependant) -> bool:
     while pending:
         sub = pending.pop()
         if sub.is_gen or sub.is_async_gen:
+            return True
+        pending.extend(sub.dependencies)
+    return False
+
+
+def _receives_connection(dependant: Dependant) -> bool:
+    """Whether the endpoint or a dependency takes the Request (or HTTPConnection): it may read the body."""
+    pending = [dependant]
+    while pending:
+        sub = pending.pop()
+        if sub.request_param_name or sub.http_connection_param_name:
             return True
         pending.extend(sub.dependencies)
     return False
@@ -158,6 +172,7 @@ def build_plan(route: APIRoute) -> RoutePlan:
         embed_body_fields=route._embed_body_fields,
         strict_content_type=bool(strict.value if isinstance(strict, DefaultPlaceholder) else strict),
         max_body_size=route.max_body_size,
+        body_read_elsewhere=is_form or _receives_connection(route.dependant),
         overrides_provider=route.dependency_overrides_provider,
         call=call,
         # FastAPI's classification (partials, wrappers, callable instances): an async wrapper
