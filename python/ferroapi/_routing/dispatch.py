@@ -24,7 +24,7 @@ from ferroapi._pipeline.body import declared_length
 from ferroapi._pipeline.entry import track_response_start
 from ferroapi._pipeline.limits import defers_to_outer_limit
 from ferroapi._routing.frontend import update_scope
-from ferroapi._routing.include import BODY_LIMIT_ATTRIBUTE
+from ferroapi._routing.include import BODY_LIMIT_ATTRIBUTE, IncludedRouter
 from ferroapi._routing.low_priority import match_low_priority
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute, set_scope_effective_route
 from ferroapi._routing.table import NativeSegment, RouteTable
@@ -32,7 +32,7 @@ from ferroapi._routing.table import NativeSegment, RouteTable
 if TYPE_CHECKING:
     from ferroapi._routing.router import APIRouter
 
-__all__ = ["dispatch"]
+__all__ = ["dispatch", "serve_selected"]
 
 FOUND = _ferroapi.FOUND
 METHOD_NOT_ALLOWED = _ferroapi.METHOD_NOT_ALLOWED
@@ -40,7 +40,7 @@ REDIRECT = _ferroapi.REDIRECT
 SCOPE_HTTP = _ferroapi.SCOPE_HTTP
 SCOPE_WEBSOCKET = _ferroapi.SCOPE_WEBSOCKET
 _FAST_HANDLE = APIRoute.handle
-_APP_CONTAINERS = (starlette_routing.Mount, starlette_routing.Host)
+_APP_CONTAINERS = (starlette_routing.Mount, starlette_routing.Host, IncludedRouter)
 
 
 def _params(raw: Any) -> dict[str, Any]:
@@ -174,6 +174,26 @@ async def _handle_low_priority(
         await _too_large(scope, receive, send)
         return
     await (original or route).handle(scope, receive, send)
+
+
+async def serve_selected(
+    router: APIRouter,
+    route: BaseRoute,
+    match: Match,
+    child_scope: Scope,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+) -> None:
+    """A route chosen outside the table (by an inclusion whose router has routing hooks)."""
+    if match is not Match.FULL:
+        await _handle_partial(router, route, child_scope, scope, receive, send)
+        return
+    scope.update(child_scope)
+    if isinstance(route, (APIRoute, starlette_routing.Mount)):
+        await _handle_full(router, route, None, scope, receive, send)
+    else:
+        await _handle_limited(router, route, scope, receive, send)
 
 
 async def dispatch(router: APIRouter, table: RouteTable, scope: Scope, receive: Receive, send: Send) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,7 @@ __all__ = [
     "IncludedRouter",
     "check_inclusion",
     "check_prefix",
+    "selecting_inclusion",
     "with_body_limit",
 ]
 
@@ -246,6 +247,23 @@ class IncludedRouter(BaseRoute):
     # FastAPI's name for the same walk.
     effective_route_contexts = effective_routes
 
+    def dispatch_candidates(self) -> Iterator[BaseRoute]:
+        """What the parent's route table gets: this inclusion as one opaque entry when its router
+        overrides `matches`/`handle` (they are consulted per request), else its routes."""
+        if self.original_router.has_routing_hooks:
+            yield with_body_limit(self, self.include_context.max_body_size)
+            return
+        yield from self._candidates()
+
+    def _candidates(self) -> Iterator[BaseRoute]:
+        for route in list(self.original_router.routes):
+            if isinstance(route, IncludedRouter):
+                yield from self._nested(route).dispatch_candidates()
+                continue
+            effective = self._effective(route, self.include_context)
+            if effective is not None:
+                yield effective
+
     def _nested(self, inner: IncludedRouter) -> IncludedRouter:
         cached = self._nested_cache.get(id(inner))
         if cached is not None and cached[0] is inner:
@@ -269,23 +287,44 @@ class IncludedRouter(BaseRoute):
         self._cache[id(route)] = (route, effective)
         return effective
 
-    # BaseRoute protocol, for code that walks routes itself (the app dispatches the flattened table).
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        partial: tuple[Match, Scope] | None = None
-        for route in self.effective_routes():
+    # BaseRoute protocol: used by the route table for an inclusion with routing hooks, and by code
+    # that walks routes itself (other inclusions are flattened into the table).
+    def select(self, scope: Scope) -> tuple[Match, Scope, BaseRoute | None]:
+        """starlette's choice among this inclusion's routes: the first FULL match, else the first PARTIAL."""
+        partial: tuple[Scope, BaseRoute] | None = None
+        for route in self._candidates():
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
-                return match, child_scope
+                return match, child_scope, route
             if match is Match.PARTIAL and partial is None:
-                partial = (match, child_scope)
-        return partial or (Match.NONE, {})
+                partial = (child_scope, route)
+        if partial is not None:
+            return Match.PARTIAL, partial[0], partial[1]
+        return Match.NONE, {}, None
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if self.original_router.has_routing_hooks:
+            with _selecting(scope, self):  # the router's `matches` answers for this inclusion
+                return self.original_router.matches(scope)
+        match, child_scope, _ = self.select(scope)
+        return match, child_scope
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = scope.get("route")
-        if isinstance(route, BaseRoute) and route is not self:
-            await route.handle(scope, receive, send)
+        if self.original_router.has_routing_hooks:
+            with _selecting(scope, self):
+                await self.original_router.handle(scope, receive, send)
             return
-        await self.original_router.not_found(scope, receive, send)
+        await self.handle_selected(scope, receive, send)
+
+    async def handle_selected(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the route `select` picks, as the app's dispatcher serves its own."""
+        from ferroapi._routing.dispatch import serve_selected
+
+        match, child_scope, route = self.select(scope)
+        if route is None:
+            await self.original_router.not_found(scope, receive, send)
+            return
+        await serve_selected(self.original_router, route, match, child_scope, scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         for route in self.effective_routes():
@@ -294,6 +333,30 @@ class IncludedRouter(BaseRoute):
             except NoMatchFound:
                 pass
         raise NoMatchFound(name, path_params)
+
+
+# While an inclusion consults its router's own `matches`/`handle`, the scope names the inclusion, so
+# `APIRouter.matches`/`handle` (reached through `super()`) answer for the routes under its prefix.
+_SELECTING_KEY = "ferroapi.selecting_inclusion"
+_MISSING = object()
+
+
+def selecting_inclusion(scope: Scope) -> IncludedRouter | None:
+    inclusion = scope.get(_SELECTING_KEY)
+    return inclusion if isinstance(inclusion, IncludedRouter) else None
+
+
+@contextmanager
+def _selecting(scope: Scope, inclusion: IncludedRouter) -> Iterator[None]:
+    previous = scope.get(_SELECTING_KEY, _MISSING)
+    scope[_SELECTING_KEY] = inclusion
+    try:
+        yield
+    finally:
+        if previous is _MISSING:
+            scope.pop(_SELECTING_KEY, None)
+        else:
+            scope[_SELECTING_KEY] = previous
 
 
 def check_prefix(prefix: str) -> None:

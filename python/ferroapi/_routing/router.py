@@ -23,7 +23,13 @@ from ferroapi._pipeline.limits import (
 from ferroapi._routing.dispatch import dispatch
 from ferroapi._routing.frontend import FrontendRouteGroup, add_frontend
 from ferroapi._routing.frontend_files import Fallback, resolve_check_dir
-from ferroapi._routing.include import IncludedRouter, check_inclusion, check_prefix, include_context
+from ferroapi._routing.include import (
+    IncludedRouter,
+    check_inclusion,
+    check_prefix,
+    include_context,
+    selecting_inclusion,
+)
 from ferroapi._routing.lifespan import lifespan_context, merge_lifespans, run_handlers
 from ferroapi._routing.low_priority import IncludedRouterEntry, low_priority_routes
 from ferroapi._routing.options import FormLimits, RouteOptions
@@ -48,6 +54,9 @@ ON_EVENT_DEPRECATED = """
 
 
 class APIRouter(starlette_routing.Router):
+    # Whether this class overrides `matches` or `handle`: its inclusions then consult them per request.
+    has_routing_hooks = False
+
     """Groups path operations; `include_router` it into an app or another router."""
 
     def __init__(
@@ -122,12 +131,23 @@ class APIRouter(starlette_routing.Router):
                 flat.append(route)
         return flat
 
+    def dispatch_routes(self) -> list[BaseRoute]:
+        """What the route table is compiled from: the effective routes, except that the inclusion of
+        a router with its own `matches`/`handle` stays one opaque entry that consults them."""
+        flat: list[BaseRoute] = []
+        for route in list(self.routes):
+            if isinstance(route, IncludedRouter):
+                flat.extend(route.dispatch_candidates())
+            else:
+                flat.append(route)
+        return flat
+
     def route_table(self) -> RouteTable:
         table = self._table
         if table is None or table.epoch != _Epoch.value or table.redirect_slashes != self.redirect_slashes:
             epoch = _Epoch.value
             table = compile_table(
-                self.effective_routes(),
+                self.dispatch_routes(),
                 redirect_slashes=self.redirect_slashes,
                 epoch=epoch,
                 low_priority=low_priority_routes(self),
@@ -148,10 +168,24 @@ class APIRouter(starlette_routing.Router):
     # A router is not a route: an inclusion's routes are matched in the parent's table. As a route
     # (FastAPI's BaseRoute protocol) it matches nothing, and handling a request runs its own dispatch.
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # Called by the inclusion of this router (a subclass overriding `matches` calls super()):
+        # the inclusion's routes, as they are under its prefix.
+        inclusion = selecting_inclusion(scope)
+        if inclusion is not None and inclusion.original_router is self:
+            match, child_scope, _ = inclusion.select(scope)
+            return match, child_scope
         return Match.NONE, {}
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        inclusion = selecting_inclusion(scope)
+        if inclusion is not None and inclusion.original_router is self:
+            await inclusion.handle_selected(scope, receive, send)
+            return
         await self.app(scope, receive, send)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.has_routing_hooks = cls.matches is not APIRouter.matches or cls.handle is not APIRouter.handle
 
     def frontend(
         self,
