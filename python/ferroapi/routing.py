@@ -14,7 +14,7 @@ from starlette.routing import get_name as get_name
 
 from ferroapi._pipeline.handler import RouteApp
 from ferroapi._pipeline.render import json_response
-from ferroapi._routing.include import IncludedRouter
+from ferroapi._routing.included import IncludedRouter
 from ferroapi._routing.options import RouteOptions
 from ferroapi._routing.request_handler import get_request_handler
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute
@@ -109,10 +109,13 @@ def iter_route_contexts(routes: Sequence[BaseRoute | RouteContext]) -> Iterator[
 
 
 def _iter_included_route_candidates(routes: Sequence[BaseRoute]) -> Iterator[BaseRoute]:
-    """The routes in dispatch order with included routers flattened into their effective routes."""
+    """The routes in dispatch order, included routers flattened: an API route as it was declared,
+    any other route as the inclusion rebuilt it under its prefix (FastAPI's private helper)."""
     for route in routes:
         if isinstance(route, IncludedRouter):
-            yield from route.effective_routes()
+            for effective in route.effective_routes():
+                declared = effective.original_route if isinstance(effective, APIRoute) else None
+                yield declared or effective
         else:
             yield route
 

@@ -24,7 +24,8 @@ from ferroapi._pipeline.body import declared_length
 from ferroapi._pipeline.entry import track_response_start
 from ferroapi._pipeline.limits import defers_to_outer_limit
 from ferroapi._routing.frontend import update_scope
-from ferroapi._routing.include import BODY_LIMIT_ATTRIBUTE, IncludedRouter
+from ferroapi._routing.include import BODY_LIMIT_ATTRIBUTE
+from ferroapi._routing.included import IncludedRouter
 from ferroapi._routing.low_priority import match_low_priority
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute, set_scope_effective_route
 from ferroapi._routing.table import NativeSegment, RouteTable

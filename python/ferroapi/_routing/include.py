@@ -1,4 +1,4 @@
-"""`include_router`: what an included router's routes inherit, and the routes it contributes.
+"""`include_router`: what an included router's routes inherit (the entry itself: `included.py`).
 
 Inclusion is lazy, as in FastAPI 0.165: the parent keeps an `IncludedRouter` entry, and routes added to
 the included router later still appear. The merge rules (FastAPI's): prefixes concatenate (outermost
@@ -12,16 +12,15 @@ options, cached per original route.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from starlette import routing as starlette_routing
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Match, NoMatchFound, compile_path
-from starlette.types import Receive, Scope, Send
+from starlette.routing import BaseRoute, compile_path
 
 from ferroapi._pipeline.handler import RouteApp
 from ferroapi._pipeline.limits import first_limit
@@ -29,24 +28,13 @@ from ferroapi._routing.options import STREAM_OPTIONS
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute, effective_route_context_var
 from ferroapi.datastructures import Default, DefaultPlaceholder
 from ferroapi.dependencies.reuse import SharedAnalyses, analysis_base
-from ferroapi.exceptions import FastAPIError
 from ferroapi.utils import generate_unique_id, get_value_or_default
 
 if TYPE_CHECKING:
-    from starlette.datastructures import URLPath
-
     from ferroapi._routing.router import APIRouter
     from ferroapi.params import Depends
 
-__all__ = [
-    "BODY_LIMIT_ATTRIBUTE",
-    "IncludeContext",
-    "IncludedRouter",
-    "check_inclusion",
-    "check_prefix",
-    "selecting_inclusion",
-    "with_body_limit",
-]
+__all__ = ["BODY_LIMIT_ATTRIBUTE", "IncludeContext", "check_prefix", "include_context", "with_body_limit"]
 
 # The body limit of a route that is not an API route (a mount, a frontend, a starlette route) reached
 # through an inclusion: the inclusion's, read by the dispatcher. API routes carry `max_body_size`.
@@ -222,180 +210,12 @@ class IncludeContext:
         return None
 
 
-class IncludedRouter(BaseRoute):
-    """The entry `include_router` leaves in the parent's routes."""
-
-    def __init__(self, original_router: APIRouter, include_context: IncludeContext) -> None:
-        self.original_router = original_router
-        self.include_context = include_context
-        self._cache: dict[int, tuple[BaseRoute, BaseRoute | None]] = {}
-        self._nested_cache: dict[int, tuple[IncludedRouter, IncludedRouter]] = {}
-
-    def __repr__(self) -> str:
-        return f"IncludedRouter(prefix={self.include_context.prefix!r}, router={self.original_router!r})"
-
-    def effective_routes(self) -> Iterator[BaseRoute]:
-        """The routes this inclusion contributes, in order (nested inclusions flattened)."""
-        for route in list(self.original_router.routes):
-            if isinstance(route, IncludedRouter):
-                yield from self._nested(route).effective_routes()
-                continue
-            effective = self._effective(route, self.include_context)
-            if effective is not None:
-                yield effective
-
-    # FastAPI's name for the same walk.
-    effective_route_contexts = effective_routes
-
-    def dispatch_candidates(self) -> Iterator[BaseRoute]:
-        """What the parent's route table gets: this inclusion as one opaque entry when its router
-        overrides `matches`/`handle` (they are consulted per request), else its routes."""
-        if self.original_router.has_routing_hooks:
-            yield with_body_limit(self, self.include_context.max_body_size)
-            return
-        yield from self._candidates()
-
-    def _candidates(self) -> Iterator[BaseRoute]:
-        for route in list(self.original_router.routes):
-            if isinstance(route, IncludedRouter):
-                yield from self._nested(route).dispatch_candidates()
-                continue
-            effective = self._effective(route, self.include_context)
-            if effective is not None:
-                yield effective
-
-    def _nested(self, inner: IncludedRouter) -> IncludedRouter:
-        cached = self._nested_cache.get(id(inner))
-        if cached is not None and cached[0] is inner:
-            return cached[1]
-        nested = IncludedRouter(inner.original_router, inner.include_context.within(self.include_context))
-        self._nested_cache[id(inner)] = (inner, nested)
-        return nested
-
-    def _effective(self, route: BaseRoute, context: IncludeContext) -> BaseRoute | None:
-        cached = self._cache.get(id(route))
-        if cached is not None and cached[0] is route:
-            return cached[1]
-        effective: BaseRoute | None
-        if isinstance(route, APIRoute):
-            effective = context.api_route(route)
-        else:
-            effective = context.other_route(route)
-            if effective is not None:
-                effective.original_route = route  # type: ignore[attr-defined]
-                with_body_limit(effective, context.max_body_size)
-        self._cache[id(route)] = (route, effective)
-        return effective
-
-    # BaseRoute protocol: used by the route table for an inclusion with routing hooks, and by code
-    # that walks routes itself (other inclusions are flattened into the table).
-    def select(self, scope: Scope) -> tuple[Match, Scope, BaseRoute | None]:
-        """starlette's choice among this inclusion's routes: the first FULL match, else the first PARTIAL."""
-        partial: tuple[Scope, BaseRoute] | None = None
-        for route in self._candidates():
-            match, child_scope = route.matches(scope)
-            if match is Match.FULL:
-                return match, child_scope, route
-            if match is Match.PARTIAL and partial is None:
-                partial = (child_scope, route)
-        if partial is not None:
-            return Match.PARTIAL, partial[0], partial[1]
-        return Match.NONE, {}, None
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if self.original_router.has_routing_hooks:
-            with _selecting(scope, self):  # the router's `matches` answers for this inclusion
-                return self.original_router.matches(scope)
-        match, child_scope, _ = self.select(scope)
-        return match, child_scope
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.original_router.has_routing_hooks:
-            with _selecting(scope, self):
-                await self.original_router.handle(scope, receive, send)
-            return
-        await self.handle_selected(scope, receive, send)
-
-    async def handle_selected(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve the route `select` picks, as the app's dispatcher serves its own."""
-        from ferroapi._routing.dispatch import serve_selected
-
-        match, child_scope, route = self.select(scope)
-        if route is None:
-            await self.original_router.not_found(scope, receive, send)
-            return
-        await serve_selected(self.original_router, route, match, child_scope, scope, receive, send)
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        for route in self.effective_routes():
-            try:
-                return route.url_path_for(name, **path_params)
-            except NoMatchFound:
-                pass
-        raise NoMatchFound(name, path_params)
-
-
-# While an inclusion consults its router's own `matches`/`handle`, the scope names the inclusion, so
-# `APIRouter.matches`/`handle` (reached through `super()`) answer for the routes under its prefix.
-_SELECTING_KEY = "ferroapi.selecting_inclusion"
-_MISSING = object()
-
-
-def selecting_inclusion(scope: Scope) -> IncludedRouter | None:
-    inclusion = scope.get(_SELECTING_KEY)
-    return inclusion if isinstance(inclusion, IncludedRouter) else None
-
-
-@contextmanager
-def _selecting(scope: Scope, inclusion: IncludedRouter) -> Iterator[None]:
-    previous = scope.get(_SELECTING_KEY, _MISSING)
-    scope[_SELECTING_KEY] = inclusion
-    try:
-        yield
-    finally:
-        if previous is _MISSING:
-            scope.pop(_SELECTING_KEY, None)
-        else:
-            scope[_SELECTING_KEY] = previous
-
-
 def check_prefix(prefix: str) -> None:
     if prefix:
         assert prefix.startswith("/"), "A path prefix must start with '/'"
         assert not prefix.endswith("/"), (
             "A path prefix must not end with '/', as the routes will start with '/'"
         )
-
-
-def _includes(container: APIRouter, router: APIRouter, seen: set[int]) -> bool:
-    """Whether `container` includes `router`, directly or through inclusions (cycles stop the walk)."""
-    if id(container) in seen:
-        return False
-    seen.add(id(container))
-    return any(
-        isinstance(route, IncludedRouter)
-        and (route.original_router is router or _includes(route.original_router, router, seen))
-        for route in container.routes
-    )
-
-
-def check_inclusion(parent: APIRouter, router: APIRouter, prefix: str) -> None:
-    """FastAPI's refusals: a router into itself or into a router it includes, a bad prefix, and an
-    empty prefix in front of a route with an empty path."""
-    assert parent is not router, (
-        "Cannot include the same APIRouter instance into itself. Did you mean to include a different router?"
-    )
-    assert not _includes(router, parent, set()), (
-        "Cannot include an APIRouter instance that already includes this router. "
-        "Did you mean to include a different router?"
-    )
-    check_prefix(prefix)
-    if not prefix:
-        for route in router.effective_routes():
-            path = getattr(route, "path", None)
-            if path is not None and not path:
-                name = getattr(route, "name", "unknown")
-                raise FastAPIError(f"Prefix and path cannot be both empty (path operation: {name})")
 
 
 def include_context(

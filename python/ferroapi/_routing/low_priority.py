@@ -17,7 +17,8 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
 from ferroapi._routing.frontend import FrontendRouteGroup, IncludedFrontendGroup, frontend_specificity
-from ferroapi._routing.include import IncludedRouter, with_body_limit
+from ferroapi._routing.include import with_body_limit
+from ferroapi._routing.included import IncludedRouter
 from ferroapi._routing.routelist import _Epoch
 
 if TYPE_CHECKING:

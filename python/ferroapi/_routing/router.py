@@ -23,13 +23,8 @@ from ferroapi._pipeline.limits import (
 from ferroapi._routing.dispatch import dispatch
 from ferroapi._routing.frontend import FrontendRouteGroup, add_frontend
 from ferroapi._routing.frontend_files import Fallback, resolve_check_dir
-from ferroapi._routing.include import (
-    IncludedRouter,
-    check_inclusion,
-    check_prefix,
-    include_context,
-    selecting_inclusion,
-)
+from ferroapi._routing.include import check_prefix, include_context
+from ferroapi._routing.included import IncludedRouter, check_inclusion, selecting_inclusion
 from ferroapi._routing.lifespan import lifespan_context, merge_lifespans, run_handlers
 from ferroapi._routing.low_priority import IncludedRouterEntry, low_priority_routes
 from ferroapi._routing.options import FormLimits, RouteOptions

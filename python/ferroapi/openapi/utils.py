@@ -46,7 +46,7 @@ def _is_api_route(route: Any) -> bool:
 def _api_routes(routes: Iterable[Any]) -> list[Any]:
     """The documented routes: `RouteContext`s (FastAPI's tests pass them) stand for their effective
     route when the original is an API route; included routers stand for their effective routes."""
-    from ferroapi._routing.include import IncludedRouter
+    from ferroapi._routing.included import IncludedRouter
     from ferroapi.routing import RouteContext
 
     found: list[Any] = []
