@@ -7,7 +7,7 @@ endpoint's source location for error messages is looked up lazily, once, on the 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -113,25 +113,24 @@ def _lane(route: APIRoute) -> Lane:
     return Lane.RESPONSE
 
 
-def _has_yield_dependency(dependant: Dependant) -> bool:
-    pending = list(dependant.dependencies)
+def _any_in_graph(roots: Iterable[Dependant], test: Callable[[Dependant], Any]) -> bool:
+    """Whether `test` holds for any of `roots` or the dependencies below them."""
+    pending = list(roots)
     while pending:
         sub = pending.pop()
-        if sub.is_gen or sub.is_async_gen:
+        if test(sub):
             return True
         pending.extend(sub.dependencies)
     return False
+
+
+def _has_yield_dependency(dependant: Dependant) -> bool:
+    return _any_in_graph(dependant.dependencies, lambda sub: sub.is_gen or sub.is_async_gen)
 
 
 def _receives_connection(dependant: Dependant) -> bool:
     """Whether the endpoint or a dependency takes the Request (or HTTPConnection): it may read the body."""
-    pending = [dependant]
-    while pending:
-        sub = pending.pop()
-        if sub.request_param_name or sub.http_connection_param_name:
-            return True
-        pending.extend(sub.dependencies)
-    return False
+    return _any_in_graph([dependant], lambda sub: sub.request_param_name or sub.http_connection_param_name)
 
 
 def _json_fast_field(route: APIRoute, is_form: bool) -> ModelField | None:

@@ -8,7 +8,7 @@ among the routes under the inclusion's prefix (`selecting_inclusion`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -41,13 +41,7 @@ class IncludedRouter(BaseRoute):
 
     def effective_routes(self) -> Iterator[BaseRoute]:
         """The routes this inclusion contributes, in order (nested inclusions flattened)."""
-        for route in list(self.original_router.routes):
-            if isinstance(route, IncludedRouter):
-                yield from self._nested(route).effective_routes()
-                continue
-            effective = self._effective(route, self.include_context)
-            if effective is not None:
-                yield effective
+        return self._walk(IncludedRouter.effective_routes)
 
     # FastAPI's name for the same walk.
     effective_route_contexts = effective_routes
@@ -61,9 +55,13 @@ class IncludedRouter(BaseRoute):
         yield from self._candidates()
 
     def _candidates(self) -> Iterator[BaseRoute]:
+        return self._walk(IncludedRouter.dispatch_candidates)
+
+    def _walk(self, nested: Callable[[IncludedRouter], Iterator[BaseRoute]]) -> Iterator[BaseRoute]:
+        """This router's routes as effective routes; a nested inclusion contributes `nested(it)`."""
         for route in list(self.original_router.routes):
             if isinstance(route, IncludedRouter):
-                yield from self._nested(route).dispatch_candidates()
+                yield from nested(self._nested(route))
                 continue
             effective = self._effective(route, self.include_context)
             if effective is not None:

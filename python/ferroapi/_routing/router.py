@@ -118,21 +118,18 @@ class APIRouter(starlette_routing.Router):
 
     def effective_routes(self) -> list[BaseRoute]:
         """The routes in dispatch order, included routers flattened into their effective routes."""
-        flat: list[BaseRoute] = []
-        for route in list(self.routes):
-            if isinstance(route, IncludedRouter):
-                flat.extend(route.effective_routes())
-            else:
-                flat.append(route)
-        return flat
+        return self._expanded(IncludedRouter.effective_routes)
 
     def dispatch_routes(self) -> list[BaseRoute]:
         """What the route table is compiled from: the effective routes, except that the inclusion of
         a router with its own `matches`/`handle` stays one opaque entry that consults them."""
+        return self._expanded(IncludedRouter.dispatch_candidates)
+
+    def _expanded(self, expand: Callable[[IncludedRouter], Iterable[BaseRoute]]) -> list[BaseRoute]:
         flat: list[BaseRoute] = []
         for route in list(self.routes):
             if isinstance(route, IncludedRouter):
-                flat.extend(route.dispatch_candidates())
+                flat.extend(expand(route))
             else:
                 flat.append(route)
         return flat
