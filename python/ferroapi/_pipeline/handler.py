@@ -103,7 +103,12 @@ class RouteApp:
         self.plan = plan
         # With the stock handler and nothing else reading the body, the pipeline's own reader
         # enforces the limit (`body._read_bytes`) and `receive` needs no counting wrapper.
-        stock = isinstance(handler, functools.partial) and handler.func is respond and handler.args == (plan,)
+        stock = (
+            isinstance(handler, functools.partial)
+            and handler.func is respond
+            and len(handler.args) == 1
+            and handler.args[0] is plan
+        )
         self.counts_receive = plan.body_read_elsewhere or not stock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
