@@ -65,11 +65,17 @@ def build(fw: Framework, count: int = ITEMS) -> Any:
     def events_sync() -> Iterator[Quote]:
         yield from items()
 
+    def csv_sync() -> Any:
+        # A hand-built stream (CSV export, file chunks): the framework only moves the chunks.
+        rows = (f"{quote.id},{quote.symbol},{quote.price}\n" for quote in items())
+        return fw.mod.responses.StreamingResponse(rows, media_type="text/csv")
+
     app.get("/jsonl")(jsonl)
     app.get("/jsonl-dicts")(jsonl_dicts)
     app.get("/sse", response_class=sse.EventSourceResponse)(events)
     app.get("/jsonl-sync")(jsonl_sync)
     app.get("/sse-sync", response_class=sse.EventSourceResponse)(events_sync)
+    app.get("/csv-sync")(csv_sync)
     return app
 
 
@@ -79,6 +85,7 @@ SCENARIOS = [
     ("SSE, 10,000 model events (async gen)", "/sse"),
     ("JSON Lines, 10,000 models (sync gen, threadpool)", "/jsonl-sync"),
     ("SSE, 10,000 model events (sync gen, threadpool)", "/sse-sync"),
+    ("StreamingResponse, 10,000 str chunks (sync gen)", "/csv-sync"),
 ]
 
 
@@ -138,7 +145,7 @@ def million(framework: str = "ferroapi") -> None:
         gc.collect()
         print(f"\n== {framework}: {MILLION:,} items, peak RSS ==")
         print(f"before: {peak_rss_mib():.1f} MiB")
-        for path in ("/jsonl", "/sse", "/jsonl-sync", "/sse-sync"):
+        for path in ("/jsonl", "/sse", "/jsonl-sync", "/sse-sync", "/csv-sync"):
             sink = Counting()
             driver = Driver(app, Request("GET", path))
 

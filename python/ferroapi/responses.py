@@ -1,5 +1,8 @@
 """Response classes by FastAPI's names: starlette's, plus SSE, ORJSON and UJSON variants.
 
+`StreamingResponse` is starlette's, except that a sync iterator is pulled many chunks per worker-thread
+hop (`_pipeline/streaming/raw.py`) instead of one hop per chunk.
+
 `ORJSONResponse` and `UJSONResponse` need the optional `orjson` / `ujson` packages at render time, as
 in FastAPI, and are deprecated as there (a `FastAPIDeprecationWarning` when instantiated): a route's
 default (no `response_class`) renders with pydantic-core, which is faster than either.
@@ -16,9 +19,9 @@ from starlette.responses import JSONResponse as JSONResponse
 from starlette.responses import PlainTextResponse as PlainTextResponse
 from starlette.responses import RedirectResponse as RedirectResponse
 from starlette.responses import Response as Response
-from starlette.responses import StreamingResponse as StreamingResponse
 from typing_extensions import deprecated
 
+from ferroapi._pipeline.streaming.raw import StreamingResponse as StreamingResponse
 from ferroapi.exceptions import FastAPIDeprecationWarning
 from ferroapi.sse import EventSourceResponse as EventSourceResponse
 

@@ -1,0 +1,79 @@
+"""`StreamingResponse` over a sync iterator: many chunks per worker-thread hop instead of one.
+
+starlette's `StreamingResponse` wraps a sync iterator in `iterate_in_threadpool`: one thread hop (a
+job through anyio's thread pool and back) per chunk, which is most of the cost of a stream of small
+chunks. Here the iterator is pulled by the sync lanes' `SyncPuller`: a worker-thread job pulls chunks
+until its time slice ends or the bounded hand-off is full, and each chunk reaches the sender as soon
+as it exists (a chunk is never held back while the iterator blocks on the next one). What the client
+sees is starlette's: one `http.response.body` message per chunk, `str` chunks encoded with the
+response's charset, the iterator's exception raised after the chunks before it were sent, the
+disconnect handling and background task of starlette's `__call__`. The iterator is also closed
+(`close()`, in a worker thread) when the stream ends early, so its `finally` blocks run promptly.
+
+Anything else keeps starlette's path: async iterators, and a `body_iterator` replaced after
+construction (middleware wrapping the stream).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Iterable, Mapping
+from typing import Any
+
+import anyio
+from starlette.background import BackgroundTask
+from starlette.responses import StreamingResponse as StarletteStreamingResponse
+from starlette.types import Send
+
+from ferroapi._pipeline.streaming.handoff import ThreadHandoff
+from ferroapi._pipeline.streaming.producer import produce_sync, threadsafe_wake
+
+__all__ = ["StreamingResponse"]
+
+
+class StreamingResponse(StarletteStreamingResponse):
+    def __init__(
+        self,
+        content: Any,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        super().__init__(content, status_code, headers, media_type, background)
+        sync = not isinstance(content, AsyncIterable) and isinstance(content, Iterable)
+        self._sync_content: Iterable[Any] | None = content if sync else None
+        self._threadpool_iterator = self.body_iterator  # replaced later: starlette's path
+
+    async def stream_response(self, send: Send) -> None:
+        content = self._sync_content
+        if content is None or self.body_iterator is not self._threadpool_iterator:
+            await super().stream_response(send)
+            return
+        self._sync_content = None  # one pass, as the iterator allows
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        handoff = ThreadHandoff(threadsafe_wake())
+        send_error: OSError | None = None
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(produce_sync, iter(content), self._encode, handoff)
+            try:
+                while True:
+                    chunks = handoff.take()
+                    for chunk in chunks:
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                    if not chunks:
+                        if handoff.done:
+                            break
+                        await handoff.wait()
+            except OSError as exc:  # ASGI 2.4: the client went away; starlette's __call__ maps it
+                send_error = exc
+                tasks.cancel_scope.cancel()
+        if send_error is not None:
+            raise send_error
+        if handoff.error is not None:
+            raise handoff.error
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    def _encode(self, chunk: Any) -> bytes:
+        if isinstance(chunk, bytes | memoryview):
+            return chunk  # type: ignore[return-value]  # memoryview: sent as is, as starlette does
+        return chunk.encode(self.charset)  # type: ignore[no-any-return]  # a str, or starlette's error
