@@ -28,7 +28,7 @@ from ferroapi._pipeline.plan import RoutePlan
 from ferroapi.dependencies.body import ValidatedBody
 from ferroapi.exceptions import RequestValidationError
 
-__all__ = ["BodyTooLarge", "declared_length", "read_body", "too_large"]
+__all__ = ["STARLETTE_BODY", "BodyTooLarge", "declared_length", "read_body", "too_large"]
 
 # starlette's own 413 exception (an HTTPException subclass) when it has one, so handlers see the same type.
 BodyTooLarge: type[HTTPException] = getattr(_starlette_body_limit, "_RequestBodyTooLarge", HTTPException)
@@ -37,7 +37,7 @@ _JSON_TYPES: dict[str, bool] = {}  # content-type header value -> is JSON (bound
 _JSON_TYPES_MAX = 256
 _GC_PAUSE_MIN_BYTES = 64 * 1024
 _STDLIB_LOADS = json.loads
-_STARLETTE_BODY = Request.body
+STARLETTE_BODY = Request.body  # starlette's own reader (a patched one reads through `receive`)
 _STARLETTE_JSON = Request.json
 
 
@@ -176,7 +176,7 @@ async def read_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) -> 
 
 async def _json_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) -> Any:
     request_class = type(request)
-    if request_class.body is _STARLETTE_BODY:
+    if request_class.body is STARLETTE_BODY:
         limit = plan.max_body_size
         body = await _read_bytes(request, None if defers_to_outer_limit(limit, request.scope) else limit)
     else:

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from ferroapi._pipeline.app_limit import limit_error
-from ferroapi._pipeline.body import read_body, too_large
+from ferroapi._pipeline.body import STARLETTE_BODY, read_body, too_large
 from ferroapi._pipeline.endpoint import call_endpoint
 from ferroapi._pipeline.errors import handle_exception
 from ferroapi._pipeline.lanes import open_stream
@@ -102,12 +102,14 @@ class RouteApp:
         self.handler = handler
         self.plan = plan
         # With the stock handler and nothing else reading the body, the pipeline's own reader
-        # enforces the limit (`body._read_bytes`) and `receive` needs no counting wrapper.
+        # enforces the limit (`body._read_bytes`) and `receive` needs no counting wrapper. (A
+        # `Request.body` patched by instrumentation reads through `receive`: counted then.)
         stock = (
             isinstance(handler, functools.partial)
             and handler.func is respond
             and len(handler.args) == 1
             and handler.args[0] is plan
+            and Request.body is STARLETTE_BODY
         )
         self.counts_receive = plan.body_read_elsewhere or not stock
 
