@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -203,4 +204,27 @@ def test_a_stream_runs_with_the_gc_resumed() -> None:
 
     with TestClient(app) as client:
         assert client.post("/stream", content=LARGE, headers=JSON).text == "3000 True\n"
+    assert gc.isenabled()
+
+
+def test_a_pause_whose_loop_stopped_is_ended_by_the_next_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loop that stops before its watchdog fires must not leave the GC off for good."""
+    monkeypatch.setattr(gc_pause, "MAX_PAUSE_SECONDS", 0.01)
+    monkeypatch.setattr(gc_pause, "COOLDOWN_SECONDS", 0.0)
+
+    async def begin_only() -> int | None:
+        return gc_pause.begin()
+
+    stale = asyncio.run(begin_only())  # the loop is gone; its timer never fires
+    assert stale is not None and not gc.isenabled()
+    time.sleep(0.02)
+
+    async def begin_and_end() -> None:
+        token = gc_pause.begin()
+        assert token is not None and token != stale
+        gc_pause.end(token)
+
+    asyncio.run(begin_and_end())
+    assert gc.isenabled()
+    gc_pause.end(stale)  # the stale holder leaving later changes nothing
     assert gc.isenabled()

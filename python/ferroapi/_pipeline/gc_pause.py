@@ -12,7 +12,8 @@ GC resumes.
 The GC is process-wide, so pauses are shared: the first holder disables it, the last re-enables it.
 Two bounds keep the GC from staying off: a watchdog on the event loop ends any pause after
 `MAX_PAUSE_SECONDS` (a slow endpoint, or overlapping large requests back to back), and after a
-watchdog expiry no new pause starts for `COOLDOWN_SECONDS`. Nothing is paused when the application
+watchdog expiry no new pause starts for `COOLDOWN_SECONDS`. A pause found overdue when another
+begins (its loop stopped before the watchdog fired) is ended there. Nothing is paused when the application
 disabled the GC itself, or outside an asyncio loop (no watchdog there: trio apps pause only during
 validation, see `body.py`).
 """
@@ -39,6 +40,7 @@ class _State:
         self.epoch = 0
         self.watchdog: asyncio.TimerHandle | None = None
         self.watchdog_thread = 0
+        self.started = 0.0
         self.no_pause_until = 0.0
 
 
@@ -53,11 +55,15 @@ def begin() -> int | None:
         return None
     state = _state
     with state.lock:
+        now = time.monotonic()
+        if state.holders and now - state.started > MAX_PAUSE_SECONDS:
+            _end_pause(state, now)  # overdue: its watchdog's loop stopped before the timer fired
         if state.holders == 0:
-            if not gc.isenabled() or time.monotonic() < state.no_pause_until:
+            if not gc.isenabled() or now < state.no_pause_until:
                 return None
             gc.disable()
             state.epoch += 1
+            state.started = now
             state.watchdog = loop.call_later(MAX_PAUSE_SECONDS, _expire, state.epoch)
             state.watchdog_thread = threading.get_ident()
         state.holders += 1
@@ -83,10 +89,14 @@ def end(token: int) -> None:
 def _expire(epoch: int) -> None:
     state = _state
     with state.lock:
-        if epoch != state.epoch or state.holders == 0:
-            return
-        state.holders = 0
-        state.epoch += 1
-        state.watchdog = None
-        state.no_pause_until = time.monotonic() + COOLDOWN_SECONDS
-        gc.enable()
+        if epoch == state.epoch and state.holders:
+            _end_pause(state, time.monotonic())
+
+
+def _end_pause(state: _State, now: float) -> None:
+    """Resume the GC for every holder at once (their `end` becomes a no-op); then cool down."""
+    state.holders = 0
+    state.epoch += 1
+    state.watchdog = None
+    state.no_pause_until = now + COOLDOWN_SECONDS
+    gc.enable()
