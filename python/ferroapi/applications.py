@@ -152,6 +152,14 @@ class FerroAPI(Starlette):
                 category=FastAPIDeprecationWarning,
                 stacklevel=2,
             )
+        if telemetry is not None:
+            # Accepted for FastAPI's signature; silently ignoring it would leave a user without spans.
+            warnings.warn(
+                "ferroapi does not implement FastAPI's native OpenTelemetry: `telemetry=` is ignored. "
+                "Instrument the app with opentelemetry-instrumentation-asgi's OpenTelemetryMiddleware.",
+                category=UserWarning,
+                stacklevel=2,
+            )
         self.root_path = root_path
         self.state = State()
         self.dependency_overrides = OverridesDict()
