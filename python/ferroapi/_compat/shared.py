@@ -210,6 +210,8 @@ def is_pydantic_v1_model_class(cls: Any) -> bool:
 
 def annotation_is_pydantic_v1(annotation: Any) -> bool:
     """A pydantic.v1 model, alone, in a union, or as the items of a sequence (at any depth)."""
+    if "pydantic.v1" not in sys.modules:
+        return False  # no such model can exist: skip walking the annotation (every field, at build)
     if is_pydantic_v1_model_class(annotation):
         return True
     if is_union(annotation) and any(is_pydantic_v1_model_class(arg) for arg in get_args(annotation)):
