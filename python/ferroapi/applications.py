@@ -148,7 +148,7 @@ class FerroAPI(Starlette):
         if root_path:
             warnings.warn(
                 "The `root_path` parameter is deprecated. Configure the server's root path instead, for "
-                "example with `fastapi run --root-path /api/v1`.",
+                "example with `ferroapi run --root-path /api/v1`.",
                 category=FastAPIDeprecationWarning,
                 stacklevel=2,
             )
