@@ -89,7 +89,7 @@ def discover(path: Path | None, *, app_name: str | None = None, cwd: Path | None
     """The app in `path` (a file or package directory; default: the first of DEFAULT_FILES)."""
     file = _default_file(cwd or Path.cwd()) if path is None else path
     if not file.exists():
-        raise AppNotFound(f"{file} does not exist")
+        raise AppNotFound(f"Path does not exist {file}")
     module_name, directory = _module_name(file)
     if str(directory) not in sys.path:
         sys.path.insert(0, str(directory))
@@ -135,7 +135,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         target = _target(options)
     except AppNotFound as exc:
-        sys.exit(f"ferroapi {options.command}: {exc}")
+        print(f"ferroapi {options.command}: {exc}", flush=True)  # on stdout, as fastapi-cli reports it
+        sys.exit(1)
     url_host = "127.0.0.1" if options.host in ("0.0.0.0", "::") else options.host
     print(f"Serving {target.import_string} on http://{url_host}:{options.port} (docs at /docs)", flush=True)
     uvicorn.run(

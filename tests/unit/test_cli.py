@@ -101,10 +101,17 @@ def test_run_and_dev_pass_their_options_to_uvicorn(
     assert "Serving cli_served:app on http://127.0.0.1:8000" in capsys.readouterr().out
 
 
-def test_a_missing_app_exits_with_the_reason(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_app_exits_with_the_reason(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(project)
-    with pytest.raises(SystemExit, match="ferroapi run: No app file given"):
+    with pytest.raises(SystemExit) as exited:
         cli.main(["run"])
+    assert exited.value.code == 1
+    assert "ferroapi run: No app file given" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cli.main(["dev", "nowhere.py"])
+    assert "Path does not exist nowhere.py" in capsys.readouterr().out
 
 
 def _free_port() -> int:
