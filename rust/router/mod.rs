@@ -14,6 +14,8 @@ use std::fmt;
 mod convertors;
 mod matcher;
 pub mod oracle;
+#[cfg(test)]
+mod oracle_proptest;
 mod resolve;
 mod route;
 mod template;

@@ -1,7 +1,5 @@
-//! Unit tests for the starlette edge cases, and the property test: trie vs the naive oracle.
+//! Unit tests for the starlette edge cases (the property test is in `oracle_proptest.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use proptest::prelude::*;
 
 use super::oracle::{self, OracleOutcome, OracleRoute};
 use super::*;
@@ -20,7 +18,7 @@ fn specs<'a>(raw: &[RawSpec<'a>]) -> Vec<Spec<'a>> {
 }
 
 /// The table's answer in the oracle's vocabulary (parameters as raw text).
-fn answer(table: &RouteTable, scope: Scope, method: &str, path: &str) -> OracleOutcome {
+pub(super) fn answer(table: &RouteTable, scope: Scope, method: &str, path: &str) -> OracleOutcome {
     let params = |hit: &Hit<'_, '_>| {
         let mut out = vec![""; hit.route.names.len()];
         assert!(
@@ -44,7 +42,7 @@ fn answer(table: &RouteTable, scope: Scope, method: &str, path: &str) -> OracleO
     }
 }
 
-fn oracle_routes(specs: &[Spec<'_>]) -> Result<Vec<OracleRoute>, RouteError> {
+pub(super) fn oracle_routes(specs: &[Spec<'_>]) -> Result<Vec<OracleRoute>, RouteError> {
     let mut routes = specs
         .iter()
         .map(|s| OracleRoute::new(s.index, s.template, s.kind, s.methods.clone()))
@@ -235,180 +233,4 @@ fn construction_errors_name_the_template() {
         .unwrap_err()
         .to_string()
         .contains("index 3"));
-}
-
-// ---- property test ------------------------------------------------------------------------------
-
-/// Literal atoms: chosen to collide with convertor text (digits, dots, dashes, hex) and with
-/// PARAM_REGEX (`{`, `}`), plus non-ASCII and a newline.
-const LITERALS: [&str; 14] = [
-    "a", "b", "ab", "items", "1", "0", ".", "-", ".json", "é", "{", "}", "x\n", "ffff",
-];
-const CONVS: [&str; 5] = ["", ":int", ":float", ":uuid", ":str"];
-/// Parameter values: each convertor's domain, its edges, and text of the others.
-const VALUES: [&str; 20] = [
-    "a",
-    "12",
-    "007",
-    "1.5",
-    "1.",
-    ".5",
-    "3",
-    "é",
-    "a.b",
-    "a-b",
-    "\n",
-    "x.json",
-    "ffff",
-    "123e4567-e89b-12d3-a456-426614174000",
-    "123E4567E89B12D3A456426614174000",
-    "123e4567e89b-12d3-a456-426614174000",
-    "99999999999999999999999",
-    "a/b",
-    "",
-    "1.5.json",
-];
-const METHODS: [Option<&[&str]>; 5] = [
-    None,
-    Some(&[]),
-    Some(&["GET", "HEAD"]),
-    Some(&["POST"]),
-    Some(&["GET", "X-CUSTOM"]),
-];
-const REQUEST_METHODS: [&str; 4] = ["GET", "POST", "X-CUSTOM", "DELETE"];
-
-type Atoms = Vec<(u8, u8)>;
-/// (kind, methods, segments, trailing slash, tail)
-type RouteGen = (u8, u8, Vec<Atoms>, bool, Option<Atoms>);
-/// (route to derive from, value picks, mutation, scope, method)
-type PathGen = (usize, Vec<u8>, u8, bool, u8);
-
-fn atoms(max: usize) -> impl Strategy<Value = Atoms> {
-    prop::collection::vec((0u8..4, any::<u8>()), 0..max)
-}
-
-fn route_gen() -> impl Strategy<Value = RouteGen> {
-    (
-        0u8..8,
-        any::<u8>(),
-        prop::collection::vec(atoms(4), 0..4),
-        any::<bool>(),
-        prop::option::weighted(0.25, atoms(3)),
-    )
-}
-
-/// Render atoms: kind 0-1 literal, 2-3 parameter (named in order, so never duplicated unless a
-/// `{`/`}` literal pair forms an extra one: then both sides must reject the template).
-fn render(atoms: &[(u8, u8)], out: &mut String, next_param: &mut usize) {
-    for &(kind, pick) in atoms {
-        if kind < 2 {
-            out.push_str(LITERALS[pick as usize % LITERALS.len()]);
-        } else {
-            let conv = CONVS[pick as usize % CONVS.len()];
-            out.push_str(&format!("{{p{next_param}{conv}}}"));
-            *next_param += 1;
-        }
-    }
-}
-
-fn template(gen: &RouteGen) -> (String, Kind, Option<&'static [&'static str]>) {
-    let (kind, methods, segments, slash, tail) = gen;
-    let kind = match kind {
-        0..=4 => Kind::Http,
-        5 => Kind::WebSocket,
-        _ => Kind::Mount,
-    };
-    let mut t = String::new();
-    let mut n = 0;
-    for seg in segments {
-        t.push('/');
-        render(seg, &mut t, &mut n);
-    }
-    if *slash || t.is_empty() && kind != Kind::Mount {
-        t.push('/');
-    }
-    if let (Some(tail), Kind::Http | Kind::WebSocket) = (tail, kind) {
-        if !t.ends_with('/') {
-            t.push('/');
-        }
-        render(tail, &mut t, &mut n);
-        t.push_str(&format!("{{p{n}:path}}"));
-    }
-    (t, kind, METHODS[*methods as usize % METHODS.len()])
-}
-
-/// A path derived from a template: parameters replaced by picked values, then one mutation.
-fn derive(template: &str, picks: &[u8], mutation: u8) -> String {
-    let parsed = template::parse(template).unwrap();
-    let mut path = String::new();
-    for (i, piece) in parsed.pieces.iter().enumerate() {
-        match piece {
-            template::Piece::Literal(t) => path.push_str(t),
-            template::Piece::Param(_) => {
-                let pick = picks.get(i).copied().unwrap_or(i as u8) as usize;
-                path.push_str(VALUES[pick % VALUES.len()]);
-            }
-        }
-    }
-    match mutation % 8 {
-        0 => path.push('/'),
-        1 => path.push('\n'),
-        2 => {
-            path.pop();
-        }
-        3 => path = path.replacen('/', "//", 1),
-        4 => path.push_str("/x"),
-        _ => {}
-    }
-    path
-}
-
-fn cases() -> u32 {
-    std::env::var("FERRO_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000)
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: cases(),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
-
-    /// Over random tables and paths biased to hit, the trie answers exactly as the ordered scan:
-    /// same outcome, same route index, same raw parameter values; and `matches_any` agrees.
-    #[test]
-    fn trie_matches_oracle(
-        routes in prop::collection::vec(route_gen(), 1..10),
-        paths in prop::collection::vec((any::<usize>(), prop::collection::vec(any::<u8>(), 0..6), any::<u8>(), any::<bool>(), 0u8..4), 1..6),
-        redirect in any::<bool>(),
-    ) {
-        let rendered: Vec<_> = routes.iter().map(template).collect();
-        // Indices with gaps, specs handed over in reverse: precedence comes from the index.
-        let specs: Vec<Spec<'_>> = rendered.iter().enumerate().rev().map(|(i, (t, kind, m))| Spec {
-            index: i * 3 + 1,
-            template: t,
-            kind: *kind,
-            methods: m.map(|m| m.iter().map(|s| s.to_string()).collect()),
-        }).collect();
-        let oracle_table = oracle_routes(&specs);
-        let table = RouteTable::new(specs.clone(), redirect);
-        let (table, oracle_table) = match (table, oracle_table) {
-            (Ok(t), Ok(o)) => (t, o),
-            (Err(a), Err(b)) => { prop_assert_eq!(a, b); return Ok(()); }
-            (a, b) => { prop_assert!(false, "construction differs: {:?} vs {:?}", a.err(), b.err()); unreachable!() }
-        };
-        for (route, picks, mutation, ws, method) in &paths as &Vec<PathGen> {
-            let (t, kind, _) = &rendered[route % rendered.len()];
-            let full = if *kind == Kind::Mount { format!("{}/{{path:path}}", t.trim_end_matches('/')) } else { t.clone() };
-            let path = derive(&full, picks, *mutation);
-            let scope = if *ws { Scope::WebSocket } else { Scope::Http };
-            let method = REQUEST_METHODS[*method as usize];
-            let want = oracle::resolve(&oracle_table, redirect, scope, method, &path);
-            prop_assert_eq!(answer(&table, scope, method, &path), want, "path {:?} routes {:?}", path, rendered);
-            prop_assert_eq!(table.matches_any(scope, &path), oracle::matches_any(&oracle_table, scope, &path));
-        }
-    }
 }
