@@ -19,8 +19,10 @@ _STREAM_ORIGINS = frozenset({AsyncIterable, AsyncIterator, AsyncGenerator, Itera
 
 def typed_return_annotation(call: Callable[..., Any]) -> Any:
     """The return annotation with string (forward) references evaluated; None when absent."""
+    from ferroapi.dependencies.signature import get_typed_signature
+
     try:
-        signature = inspect.signature(call)
+        signature = get_typed_signature(call)  # the one the parameter analysis read (cached)
     except (TypeError, ValueError):
         return None
     annotation = signature.return_annotation
