@@ -151,15 +151,18 @@ def get_typed_signature(call: Callable[..., Any]) -> inspect.Signature:
     if cached is not None:
         return cached
     signature, evaluated = _evaluated_signature(call)
-    globalns = getattr(inspect.unwrap(call), "__globals__", {})
-    typed = inspect.Signature(
-        [
-            param.replace(annotation=get_typed_annotation(param.annotation, globalns))
-            for param in signature.parameters.values()
-        ],
-        # Kept for the response analysis (`typed_return_annotation`): one signature per endpoint.
-        return_annotation=signature.return_annotation,
-    )
+    if evaluated:
+        typed = signature  # every annotation evaluated already (the return one too)
+    else:
+        globalns = getattr(inspect.unwrap(call), "__globals__", {})
+        typed = inspect.Signature(
+            [
+                param.replace(annotation=get_typed_annotation(param.annotation, globalns))
+                for param in signature.parameters.values()
+            ],
+            # Kept for the response analysis (`typed_return_annotation`): one signature per endpoint.
+            return_annotation=signature.return_annotation,
+        )
     if evaluated and not any(isinstance(p.annotation, (str, ForwardRef)) for p in typed.parameters.values()):
         if len(_TYPED_SIGNATURES) >= _TYPED_SIGNATURES_MAX:
             _TYPED_SIGNATURES.clear()
