@@ -96,8 +96,9 @@ def test_wheel_installs_and_serves(tmp_path: Path) -> None:
     app_dir.mkdir()
     (app_dir / "wheel_app.py").write_text(APP)
     port = free_port()
-    cmd = [str(python), "-m", "uvicorn", "wheel_app:app", "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--log-level", "warning"]
+    # Served through the wheel's `ferroapi` console script (ferroapi run -> uvicorn).
+    cmd = [str(env_dir / "bin" / "ferroapi"), "run", "wheel_app.py", "--host", "127.0.0.1"]
+    cmd += ["--port", str(port)]
     server = subprocess.Popen(cmd, cwd=app_dir, env=pip_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         body = get_json(f"http://127.0.0.1:{port}/items/7?q=x", server, time.monotonic() + SERVER_TIMEOUT)
