@@ -31,7 +31,7 @@ setup: $(STAMPS)/develop ## create .venv, install dependencies, build the extens
 
 .PHONY: run
 run: setup ## serve examples/app.py on 127.0.0.1:8000
-	$(VENV)/bin/uvicorn examples.app:app --host $(HOST) --port $(PORT)
+	$(VENV)/bin/ferroapi run examples/app.py --host $(HOST) --port $(PORT)
 
 .PHONY: test
 test: setup lint test-rust test-python ## set up, lint, run every test (Rust core + Python)
