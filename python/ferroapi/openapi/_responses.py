@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 
 from ferroapi.openapi._jsonschema import FieldMapping, field_schema, schema_field
 from ferroapi.openapi.constants import REF_PREFIX
+from ferroapi.sse import _SSE_EVENT_SCHEMA
 from ferroapi.utils import deep_dict_update, is_body_allowed_for_status_code
 
 VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
@@ -49,16 +50,6 @@ STATUS_RANGE_TEXT = {
     "4XX": "Client Error",
     "5XX": "Server Error",
     "DEFAULT": "Default Response",
-}
-
-SSE_EVENT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "data": {"type": "string"},
-        "event": {"type": "string"},
-        "id": {"type": "string"},
-        "retry": {"type": "integer", "minimum": 0},
-    },
 }
 
 
@@ -112,7 +103,7 @@ class ResponseBuilder:
         if getattr(route, "is_json_stream", False):
             return "application/jsonl", {"itemSchema": self._schema(item_field) if item_field else {}}
         if getattr(route, "is_sse_stream", False):
-            item_schema = copy.deepcopy(SSE_EVENT_SCHEMA)
+            item_schema = copy.deepcopy(_SSE_EVENT_SCHEMA)
             if item_field:
                 item_schema["required"] = ["data"]
                 item_schema["properties"]["data"] = {
