@@ -24,6 +24,7 @@ from pydantic import AnyUrl, BaseModel, NameEmail, SecretBytes, SecretStr
 from pydantic.main import IncEx
 from pydantic_core import PydanticUndefinedType, Url
 
+from ferroapi._compat.shared import is_pydantic_v1_model_class
 from ferroapi.exceptions import PydanticV1NotSupportedError
 
 __all__ = ["ENCODERS_BY_TYPE", "decimal_encoder", "isoformat", "jsonable_encoder"]
@@ -114,14 +115,6 @@ def _custom(obj: Any, custom_encoder: Mapping[Any, Encoder]) -> Encoder | None:
     return None
 
 
-def _is_pydantic_v1_instance(obj: Any) -> bool:
-    try:
-        from pydantic import v1
-    except ImportError:  # pragma: no cover
-        return False
-    return isinstance(obj, v1.BaseModel)
-
-
 def jsonable_encoder(
     obj: Any,
     include: IncEx | None = None,
@@ -185,7 +178,7 @@ def jsonable_encoder(
     encoder = _lookup_encoder(obj)
     if encoder is not None:
         return encoder(obj)
-    if _is_pydantic_v1_instance(obj):
+    if is_pydantic_v1_model_class(type(obj)):
         raise PydanticV1NotSupportedError(
             f"pydantic.v1 models are no longer supported by FastAPI. Please update the model {obj!r}."
         )
