@@ -42,7 +42,9 @@ _ADAPTER_ATTRIBUTES = (
 _ANNOTATED: Any = Annotated
 _ADAPTERS: dict[Hashable, TypeAdapter[Any]] = {}
 _ADAPTER_CACHE_LIMIT = 4096
-LARGE_DOCUMENT_BYTES = 64 * 1024  # from here on, `try_validate_json` does not cache string values
+# A JSON body this large holds many distinct values: `try_validate_json` stops caching strings, and
+# the pipeline pauses the cyclic GC while the body's objects live (`_pipeline/gc_pause.py`).
+LARGE_DOCUMENT_BYTES = 64 * 1024
 
 
 def missing_field_error(loc: tuple[int | str, ...]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from starlette.requests import ClientDisconnect, Request
 
 from ferroapi import _ferroapi
 from ferroapi._compat.json_mode import has_huge_integer
-from ferroapi._fields import ModelField
+from ferroapi._fields import LARGE_DOCUMENT_BYTES, ModelField
 from ferroapi._pipeline.app_limit import limit_error
 from ferroapi._pipeline.lifecycle import Lifecycle
 from ferroapi._pipeline.limits import defers_to_outer_limit, request_form_limits
@@ -35,7 +35,6 @@ BodyTooLarge: type[HTTPException] = getattr(_starlette_body_limit, "_RequestBody
 
 _JSON_TYPES: dict[str, bool] = {}  # content-type header value -> is JSON (bounded memo)
 _JSON_TYPES_MAX = 256
-_GC_PAUSE_MIN_BYTES = 64 * 1024
 _STDLIB_LOADS = json.loads
 STARLETTE_BODY = Request.body  # starlette's own reader (a patched one reads through `receive`)
 _STARLETTE_JSON = Request.json
@@ -144,7 +143,7 @@ def _validate_json(field: ModelField, body: bytes) -> Any:
     would trigger a collection re-scanning the young objects. Left alone when the app disabled the
     GC itself.
     """
-    if len(body) < _GC_PAUSE_MIN_BYTES or not gc.isenabled():
+    if len(body) < LARGE_DOCUMENT_BYTES or not gc.isenabled():
         return field.try_validate_json(body)
     gc.disable()
     try:
@@ -191,7 +190,7 @@ async def _json_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) ->
         return body
     if request_class.json is not _STARLETTE_JSON:
         return await request.json()  # the subclass decodes its own way
-    if len(body) >= _GC_PAUSE_MIN_BYTES:
+    if len(body) >= LARGE_DOCUMENT_BYTES:
         lifecycle.pause_gc()  # the route app resumes it once done with the request
     fast = plan.json_fast_field
     if fast is not None and json.loads is _STDLIB_LOADS and not has_huge_integer(body):
