@@ -24,6 +24,8 @@ $(STAMPS)/venv: pyproject.toml
 
 $(STAMPS)/develop: $(STAMPS)/venv $(RUST_SOURCES)
 	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin develop -q --release -E test,lint
+	@# An editable install leaves out the wheel's start-up hook (FERROAPI_FASTAPI_ALIAS): put it in place.
+	cp ferroapi_fastapi_alias.pth "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"
 	@touch $@
 
 .PHONY: setup

@@ -1,11 +1,13 @@
 """ferroapi: a FastAPI-compatible web framework whose hot paths run in Rust.
 
 Move a FastAPI app over by renaming imports: `fastapi` -> `ferroapi`, `FastAPI` -> `FerroAPI`
-(`ferroapi.FastAPI` is the same class).
+(`ferroapi.FastAPI` is the same class). Or keep the app unchanged: `ferroapi.install_as_fastapi()`
+before anything imports `fastapi` (or `ferroapi run main.py`) makes `fastapi` resolve to ferroapi.
 """
 
 from starlette import status as status
 
+from ferroapi._alias import install_as_fastapi as install_as_fastapi
 from ferroapi.applications import FastAPI as FastAPI
 from ferroapi.applications import FerroAPI as FerroAPI
 from ferroapi.background import BackgroundTasks as BackgroundTasks
@@ -50,5 +52,6 @@ __all__ = [
     "WebSocket",
     "WebSocketDisconnect",
     "WebSocketException",
+    "install_as_fastapi",
     "status",
 ]

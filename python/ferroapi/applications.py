@@ -71,7 +71,7 @@ class FerroAPI(Starlette):
         *,
         debug: bool = False,
         routes: list[BaseRoute] | None = None,
-        title: str = "FerroAPI",
+        title: str = "FastAPI",
         summary: str | None = None,
         description: str = "",
         version: str = "0.1.0",

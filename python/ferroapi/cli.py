@@ -9,17 +9,24 @@ its package-qualified module name, with the first directory above its packages p
 in it, the object named by `--app`, else `app`, else `api`, else the only FerroAPI instance. uvicorn
 is then given the `module:attribute` import string, so `--reload` and `--workers` work. uvicorn
 comes with the `standard` extra (`pip install "ferroapi[standard]"`).
+
+An app written for FastAPI runs unchanged: `fastapi` resolves to ferroapi (`install_as_fastapi()`) in
+this process and, through `FERROAPI_FASTAPI_ALIAS=1`, in uvicorn's reload and worker processes.
+`--no-fastapi-alias` turns that off.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ferroapi._alias import ALIAS_ENV, AliasError, install_as_fastapi
 
 __all__ = ["AppNotFound", "Target", "discover", "main"]
 
@@ -82,6 +89,11 @@ def _find_app(module: Any, app_name: str | None) -> str:
         return found[0]
     if found:
         raise AppNotFound(f"{module.__name__} has several apps ({', '.join(found)}): pass --app NAME")
+    if any(type(value).__module__.startswith("fastapi.") for value in vars(module).values()):
+        raise AppNotFound(
+            f"The app in {module.__name__} is a FastAPI app from the real fastapi package: serve it "
+            "with --fastapi-alias (the default), which makes `fastapi` resolve to ferroapi"
+        )
     raise AppNotFound(f"No FerroAPI app in {module.__name__}: name it `app`, or pass --app NAME")
 
 
@@ -123,7 +135,19 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--workers", type=int, default=None)
         command.add_argument("--root-path", default="")
         command.add_argument("--proxy-headers", action=argparse.BooleanOptionalAction, default=True)
+        command.add_argument(
+            "--fastapi-alias",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help="serve an app that imports fastapi on ferroapi (default: on)",
+        )
     return parser
+
+
+def _install_alias() -> None:
+    """`fastapi` -> ferroapi here and in every process uvicorn starts (reload, workers)."""
+    os.environ[ALIAS_ENV] = "1"
+    install_as_fastapi()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -133,8 +157,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     except ModuleNotFoundError:
         sys.exit('The ferroapi command serves with uvicorn: pip install "ferroapi[standard]"')
     try:
+        if options.fastapi_alias:
+            _install_alias()
         target = _target(options)
-    except AppNotFound as exc:
+    except (AppNotFound, AliasError) as exc:
         print(f"ferroapi {options.command}: {exc}", flush=True)  # on stdout, as fastapi-cli reports it
         sys.exit(1)
     url_host = "127.0.0.1" if options.host in ("0.0.0.0", "::") else options.host

@@ -38,6 +38,15 @@ def project(tmp_path: Path) -> Iterator[Path]:
     sys.path[:] = path_before
 
 
+@pytest.fixture(autouse=True)
+def alias_calls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """`cli.main` in this process must not alias `fastapi` (the compat tests import the real one):
+    the alias is recorded here and tested for real in test_alias.py, in fresh interpreters."""
+    calls: list[bool] = []
+    monkeypatch.setattr(cli, "_install_alias", lambda: calls.append(True))
+    return calls
+
+
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
@@ -84,7 +93,10 @@ def test_what_cannot_be_served_is_explained(project: Path, files: dict[str, str]
 
 
 def test_run_and_dev_pass_their_options_to_uvicorn(
-    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    alias_calls: list[bool],
 ) -> None:
     import uvicorn
 
@@ -93,7 +105,9 @@ def test_run_and_dev_pass_their_options_to_uvicorn(
     write(project / "cli_served.py", APP.format(name="app", title="served"))
     cli.main(["run", str(project / "cli_served.py"), "--root-path", "/api/v1", "--workers", "2"])
     cli.main(["dev", "--entrypoint", "cli_served:app", "--port", "9000"])
-    (run_app, run), (dev_app, dev) = calls
+    cli.main(["dev", "--entrypoint", "cli_served:app", "--no-fastapi-alias"])
+    assert alias_calls == [True, True]  # on by default, off with --no-fastapi-alias
+    (run_app, run), (dev_app, dev), _ = calls
     assert run_app == dev_app == "cli_served:app"
     assert (run["host"], run["port"], run["reload"], run["workers"]) == ("0.0.0.0", 8000, False, 2)
     assert run["root_path"] == "/api/v1" and run["proxy_headers"] is True
