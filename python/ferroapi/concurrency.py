@@ -118,3 +118,10 @@ async def limited(cm: AbstractAsyncContextManager[_T], semaphore: Semaphore) -> 
     """Hold `semaphore` for the whole life of `cm` (a yield dependency counts until its teardown)."""
     async with semaphore, cm as value:
         yield value
+
+
+# FastAPI's private names for the same helpers (dependency solving imports them from here).
+_DependencyConcurrency = DependencyConcurrency
+_dependency_semaphores = _semaphores
+_asynccontextmanager_with_shielded_exit = ShieldedExit
+_contextmanager_with_concurrency_limit = limited
