@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
+from pydantic import BaseModel as BaseModel
+from pydantic import create_model as create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.exceptions import WebSocketException as StarletteWebSocketException
 
@@ -130,3 +132,17 @@ class ResponseValidationError(ValidationException):
     ) -> None:
         super().__init__(errors, endpoint_ctx=endpoint_ctx)
         self.body = body
+
+
+# FastAPI's empty models named "Request" and "WebSocket" (nothing in ferroapi or FastAPI uses them any
+# more): built on first access, not at import.
+_ERROR_MODEL_NAMES = {"RequestErrorModel": "Request", "WebSocketErrorModel": "WebSocket"}
+
+
+def __getattr__(name: str) -> type[BaseModel]:
+    model_name = _ERROR_MODEL_NAMES.get(name)
+    if model_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    model: type[BaseModel] = create_model(model_name)
+    globals()[name] = model
+    return model

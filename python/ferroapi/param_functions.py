@@ -9,10 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
+from pydantic import AliasChoices as AliasChoices
+from pydantic import AliasPath as AliasPath
+from pydantic import Discriminator as Discriminator
 from pydantic_core import PydanticUndefined
 from typing_extensions import Unpack
 
 from ferroapi import params
+from ferroapi._compat import Undefined as Undefined
+from ferroapi.datastructures import _Unset as _Unset
+from ferroapi.openapi.models import Example as Example
 from ferroapi.params import BodyKwargs, FieldKwargs, FormKwargs, HeaderKwargs
 
 __all__ = ["Body", "Cookie", "Depends", "File", "Form", "Header", "Path", "Query", "Security"]

@@ -11,7 +11,8 @@ default (no `response_class`) renders with pydantic-core, which is faster than e
 from __future__ import annotations
 
 import importlib
-from typing import Any
+import sys
+from typing import Any, Protocol
 
 from starlette.responses import FileResponse as FileResponse
 from starlette.responses import HTMLResponse as HTMLResponse
@@ -39,11 +40,39 @@ __all__ = [
 ]
 
 
+class _UjsonModule(Protocol):
+    """What UJSONResponse uses of `ujson`."""
+
+    def dumps(self, obj: Any, /, *, ensure_ascii: bool = ...) -> str: ...
+
+
+class _OrjsonModule(Protocol):
+    """What ORJSONResponse uses of `orjson`."""
+
+    OPT_NON_STR_KEYS: int
+    OPT_SERIALIZE_NUMPY: int
+
+    def dumps(self, obj: Any, /, *, option: int = ...) -> bytes: ...
+
+
 def _optional(module: str) -> Any:
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError:  # pragma: no cover - depends on the environment
         return None
+
+
+def __getattr__(name: str) -> Any:
+    # `responses.ujson` / `responses.orjson`: the module, or None when not installed (FastAPI's module
+    # attributes, which tests monkeypatch). Imported on first use, not with ferroapi.
+    if name in ("ujson", "orjson"):
+        module = globals()[name] = _optional(name)
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _json_module(name: str) -> Any:
+    return getattr(sys.modules[__name__], name)
 
 
 def _deprecation(name: str) -> str:
@@ -59,9 +88,9 @@ class UJSONResponse(JSONResponse):
     """JSON rendered by `ujson` (not installed with ferroapi)."""
 
     def render(self, content: Any) -> bytes:
-        ujson = _optional("ujson")
+        ujson: _UjsonModule | None = _json_module("ujson")
         assert ujson is not None, "ujson must be installed to use UJSONResponse"
-        rendered: str = ujson.dumps(content, ensure_ascii=False)
+        rendered = ujson.dumps(content, ensure_ascii=False)
         return rendered.encode("utf-8")
 
 
@@ -70,7 +99,6 @@ class ORJSONResponse(JSONResponse):
     """JSON rendered by `orjson` (not installed with ferroapi); numpy values and non-str keys allowed."""
 
     def render(self, content: Any) -> bytes:
-        orjson = _optional("orjson")
+        orjson: _OrjsonModule | None = _json_module("orjson")
         assert orjson is not None, "orjson must be installed to use ORJSONResponse"
-        rendered: bytes = orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
-        return rendered
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)

@@ -8,6 +8,7 @@ The framing itself runs in the native module; a newline inside `event` or `id` i
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, ClassVar, Final
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
@@ -58,20 +59,30 @@ class EventSourceResponse(StreamingResponse):
     send_timeout: ClassVar[float | None] = None
 
 
-def _single_line(value: str | None, name: str) -> str | None:
-    if value is not None and ("\n" in value or "\r" in value):
-        raise ValueError(f"SSE '{name}' must be a single line")
-    return value
+# Validators of the event's single-line fields (FastAPI's private names).
+def _check_single_line(v: str | None, field_name: str) -> str | None:
+    if v is not None and ("\n" in v or "\r" in v):
+        raise ValueError(f"SSE '{field_name}' must be a single line")
+    return v
 
 
-def _valid_event(value: str | None) -> str | None:
-    return _single_line(value, "event")
+def _check_event_single_line(v: str | None) -> str | None:
+    return _check_single_line(v, "event")
 
 
-def _valid_id(value: str | None) -> str | None:
-    if value is not None and "\0" in value:
+def _check_id_valid(v: str | None) -> str | None:
+    if v is not None and "\0" in v:
         raise ValueError("SSE 'id' must not contain null characters")
-    return _single_line(value, "id")
+    return _check_single_line(v, "id")
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _split_sse_lines(value: str) -> list[str]:
+    """`value`'s lines, split at the line ends the SSE spec knows (CRLF, CR, LF); a trailing line end
+    leaves an empty last line. The native framing splits the same way; this is FastAPI's helper."""
+    return _LINE_BREAK.split(value)
 
 
 class ServerSentEvent(BaseModel):
@@ -79,8 +90,8 @@ class ServerSentEvent(BaseModel):
 
     data: Any = None
     raw_data: str | None = None
-    event: Annotated[str | None, AfterValidator(_valid_event)] = None
-    id: Annotated[str | None, AfterValidator(_valid_id)] = None
+    event: Annotated[str | None, AfterValidator(_check_event_single_line)] = None
+    id: Annotated[str | None, AfterValidator(_check_id_valid)] = None
     retry: Annotated[int | None, Field(ge=0)] = None
     comment: str | None = None
 

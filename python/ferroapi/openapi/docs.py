@@ -141,9 +141,14 @@ def _html_safe(text: str) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _html_safe_json(value: Any) -> str:
+    """`value` as JSON that is safe inside a <script> element (FastAPI's helper)."""
+    return _html_safe(json.dumps(value))
+
+
 def _script_json(value: Any) -> str:
-    """JSON that is safe inside a <script> element."""
-    return _html_safe(json.dumps(jsonable_encoder(value)))
+    """Any value (encoded with jsonable_encoder first) as JSON that is safe inside a <script> element."""
+    return _html_safe_json(jsonable_encoder(value))
 
 
 def _script_string(text: str) -> str:

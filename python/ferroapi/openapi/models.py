@@ -11,8 +11,12 @@ from enum import Enum
 from typing import Annotated, Any, Literal
 
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import GetJsonSchemaHandler as GetJsonSchemaHandler
+from pydantic_core.core_schema import with_info_plain_validator_function as with_info_plain_validator_function
 from typing_extensions import TypedDict
 from typing_extensions import deprecated as typing_deprecated
+
+from ferroapi.logger import logger as logger
 
 try:
     import email_validator  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
