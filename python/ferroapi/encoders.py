@@ -1,7 +1,8 @@
 """`jsonable_encoder`: turn any Python value into plain JSON-compatible data, as FastAPI does.
 
 Pydantic models go through `model_dump(mode="json")`; dataclasses through `dataclasses.asdict`; containers
-are walked; leaf types are looked up in `ENCODERS_BY_TYPE` by exact type first, then by `isinstance`.
+are walked; leaf types are looked up in `ENCODERS_BY_TYPE` by exact type first, then by `isinstance` against
+`encoders_by_class_tuples`.
 Anything else is tried as a mapping (`dict(obj)`) and then as an object (`vars(obj)`).
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from enum import Enum
@@ -24,10 +25,17 @@ from pydantic import AnyUrl, BaseModel, NameEmail, SecretBytes, SecretStr
 from pydantic.main import IncEx
 from pydantic_core import PydanticUndefinedType, Url
 
-from ferroapi._compat.shared import is_pydantic_v1_model_class
+from ferroapi._compat.shared import is_pydantic_v1_model_instance
 from ferroapi.exceptions import PydanticV1NotSupportedError
 
-__all__ = ["ENCODERS_BY_TYPE", "decimal_encoder", "isoformat", "jsonable_encoder"]
+__all__ = [
+    "ENCODERS_BY_TYPE",
+    "decimal_encoder",
+    "encoders_by_class_tuples",
+    "generate_encoders_by_class_tuples",
+    "isoformat",
+    "jsonable_encoder",
+]
 
 Encoder = Callable[[Any], Any]
 
@@ -44,26 +52,27 @@ def decimal_encoder(dec_value: Decimal) -> int | float:
     return float(dec_value)
 
 
-def _optional_color_types() -> list[type[Any]]:
-    found: list[type[Any]] = []
-    try:
-        from pydantic.color import Color
+try:
+    # Deprecated by pydantic since 2.0, still encoded as FastAPI does.
+    from pydantic.color import Color
+except ImportError:  # pragma: no cover - removed from a future pydantic
 
-        found.append(Color)
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        from pydantic_extra_types.color import Color as ExtraColor  # type: ignore[import-not-found]
+    class Color:  # type: ignore[no-redef]
+        """Placeholder: pydantic no longer has `pydantic.color` (nothing can be an instance)."""
 
-        found.append(ExtraColor)
-    except ImportError:
-        pass
-    return found
+
+try:
+    from pydantic_extra_types.color import Color as PyExtraColor  # type: ignore[import-not-found]
+except ImportError:
+
+    class PyExtraColor:  # type: ignore[no-redef]
+        """Placeholder: `pydantic-extra-types` is not installed (nothing can be an instance)."""
 
 
 ENCODERS_BY_TYPE: dict[type[Any], Encoder] = {
     bytes: lambda o: o.decode(),
-    **dict.fromkeys(_optional_color_types(), str),
+    Color: str,
+    PyExtraColor: str,
     datetime.date: isoformat,
     datetime.datetime: isoformat,
     datetime.time: isoformat,
@@ -90,17 +99,33 @@ ENCODERS_BY_TYPE: dict[type[Any], Encoder] = {
     AnyUrl: str,
 }
 
+
+def generate_encoders_by_class_tuples(
+    type_encoder_map: dict[Any, Callable[[Any], Any]],
+) -> dict[Callable[[Any], Any], tuple[Any, ...]]:
+    """`{type: encoder}` inverted to `{encoder: (types...)}`, encoders and types in first-seen order."""
+    by_encoder: dict[Callable[[Any], Any], tuple[Any, ...]] = defaultdict(tuple)
+    for type_, encoder in type_encoder_map.items():
+        by_encoder[encoder] += (type_,)
+    return by_encoder
+
+
+# The `isinstance` fallback for values whose exact type is not in ENCODERS_BY_TYPE: one check per
+# encoder. Built once from ENCODERS_BY_TYPE, as in FastAPI (a type added to ENCODERS_BY_TYPE later is
+# found for exact matches only; add its tuple here to cover subclasses).
+encoders_by_class_tuples = generate_encoders_by_class_tuples(ENCODERS_BY_TYPE)
+
 _SEQUENCE_TYPES = (list, set, frozenset, GeneratorType, tuple, deque)
 _PRIMITIVES = (str, int, float, type(None))
 
 
 def _lookup_encoder(obj: Any) -> Encoder | None:
-    """Exact type first, then the first registered base class (in registration order)."""
+    """Exact type first, then the first encoder one of whose classes `obj` is an instance of."""
     exact = ENCODERS_BY_TYPE.get(type(obj))
     if exact is not None:
         return exact
-    for type_, encoder in ENCODERS_BY_TYPE.items():
-        if isinstance(obj, type_):
+    for encoder, classes in encoders_by_class_tuples.items():
+        if isinstance(obj, classes):
             return encoder
     return None
 
@@ -178,7 +203,7 @@ def jsonable_encoder(
     encoder = _lookup_encoder(obj)
     if encoder is not None:
         return encoder(obj)
-    if is_pydantic_v1_model_class(type(obj)):
+    if is_pydantic_v1_model_instance(obj):
         raise PydanticV1NotSupportedError(
             f"pydantic.v1 models are no longer supported by FastAPI. Please update the model {obj!r}."
         )

@@ -21,6 +21,7 @@ from starlette.datastructures import UploadFile
 
 __all__ = [
     "PYDANTIC_VERSION_MINOR_TUPLE",
+    "WithArgsTypes",
     "annotation_is_pydantic_v1",
     "field_annotation_is_complex",
     "field_annotation_is_scalar",
@@ -29,6 +30,7 @@ __all__ = [
     "is_bytes_or_nonable_bytes_annotation",
     "is_bytes_sequence_annotation",
     "is_pydantic_v1_model_class",
+    "is_pydantic_v1_model_instance",
     "is_union",
     "is_uploadfile_or_nonable_uploadfile_annotation",
     "is_uploadfile_sequence_annotation",
@@ -54,7 +56,7 @@ sequence_annotation_to_type: dict[Any, type[Any]] = {
 sequence_types: tuple[type[Any], ...] = tuple(sequence_annotation_to_type)
 
 # Parametrized generics: `issubclass` raises TypeError on them, and they are never subclasses.
-_GENERIC_ALIASES: tuple[type[Any], ...] = (
+WithArgsTypes: tuple[type[Any], ...] = (
     typing._GenericAlias,  # type: ignore[attr-defined]
     types.GenericAlias,
     types.UnionType,
@@ -66,7 +68,7 @@ def lenient_issubclass(cls: Any, class_or_tuple: type[_T] | tuple[type[_T], ...]
     try:
         return isinstance(cls, type) and issubclass(cls, class_or_tuple)
     except TypeError:
-        if isinstance(cls, _GENERIC_ALIASES):
+        if isinstance(cls, WithArgsTypes):
             return False
         raise
 
@@ -82,7 +84,7 @@ def _strip_annotated(annotation: Any) -> Any:
     return annotation
 
 
-def _is_plain_sequence(annotation: Any) -> bool:
+def _annotation_is_sequence(annotation: Any) -> bool:
     # str and bytes are sequences for Python, but a query value, not a list of them.
     if lenient_issubclass(annotation, (str, bytes)):
         return False
@@ -118,17 +120,17 @@ def field_annotation_is_sequence(annotation: Any) -> bool:
     annotation = _strip_annotated(annotation)
     if is_union(annotation):
         return any(field_annotation_is_sequence(arg) for arg in get_args(annotation))
-    return _is_plain_sequence(annotation) or _is_plain_sequence(get_origin(annotation))
+    return _annotation_is_sequence(annotation) or _annotation_is_sequence(get_origin(annotation))
 
 
 def value_is_sequence(value: Any) -> bool:
     return isinstance(value, sequence_types) and not isinstance(value, (str, bytes))
 
 
-def _is_complex_class(annotation: Any) -> bool:
+def _annotation_is_complex(annotation: Any) -> bool:
     return (
         lenient_issubclass(annotation, (BaseModel, Mapping, UploadFile))
-        or _is_plain_sequence(annotation)
+        or _annotation_is_sequence(annotation)
         or is_dataclass(annotation)
     )
 
@@ -141,8 +143,8 @@ def field_annotation_is_complex(annotation: Any) -> bool:
         return any(field_annotation_is_complex(arg) for arg in get_args(annotation))
     origin = get_origin(annotation)
     return (
-        _is_complex_class(annotation)
-        or _is_complex_class(origin)
+        _annotation_is_complex(annotation)
+        or _annotation_is_complex(origin)
         or hasattr(origin, "__pydantic_core_schema__")
         or hasattr(origin, "__get_pydantic_core_schema__")
     )
@@ -206,6 +208,11 @@ def is_pydantic_v1_model_class(cls: Any) -> bool:
     nothing imported it, no such class can exist."""
     base = getattr(sys.modules.get("pydantic.v1"), "BaseModel", None)
     return base is not None and lenient_issubclass(cls, base)
+
+
+def is_pydantic_v1_model_instance(obj: Any) -> bool:
+    """An instance of a `pydantic.v1` model (False while pydantic.v1 was never imported)."""
+    return is_pydantic_v1_model_class(type(obj))
 
 
 def annotation_is_pydantic_v1(annotation: Any) -> bool:
