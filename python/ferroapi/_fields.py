@@ -7,7 +7,7 @@ validator. Adapters of identical declarations (`q: int = 0` in fifty routes) are
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
@@ -52,9 +52,9 @@ def missing_field_error(loc: tuple[int | str, ...]) -> dict[str, Any]:
     return {"type": "missing", "loc": loc, "msg": "Field required", "input": None}
 
 
-def prefix_errors(errors: list[Any], loc: tuple[int | str, ...]) -> list[dict[str, Any]]:
+def prefix_errors(errors: Sequence[Any], loc: tuple[int | str, ...]) -> list[dict[str, Any]]:
     # `{**err, "loc": ...}` keeps the key order pydantic produced (type, loc, msg, input, ctx).
-    return [{**error, "loc": loc + error["loc"]} for error in errors]
+    return [{**error, "loc": loc + tuple(error.get("loc", ()))} for error in errors]
 
 
 def _field_attributes(field_info: FieldInfo) -> dict[str, Any]:
@@ -304,17 +304,27 @@ class ModelField:
         )
 
 
+# FastAPI's message for a type pydantic cannot build a field of (`{type_}` is filled in).
+_invalid_args_message = (
+    "Invalid args for response field! Hint: check that {type_} is a valid Pydantic field type. If you are "
+    "using a return type annotation that is not a valid Pydantic field (e.g. Union[Response, dict, None]) "
+    "you can disable generating the response model from the type annotation with the path operation "
+    "decorator parameter response_model=None. Read more: https://fastapi.tiangolo.com/tutorial/response-model/"
+)
+
+
 def create_model_field(
     name: str,
     type_: Any,
-    *,
-    mode: Mode = "validation",
+    default: Any | None = PydanticUndefined,
     field_info: FieldInfo | None = None,
     alias: str | None = None,
-    default: Any = PydanticUndefined,
+    mode: Mode = "validation",
+    *,
     config: ConfigDict | None = None,
 ) -> ModelField:
-    """A `ModelField` for `type_`; a type pydantic cannot handle is a FerroAPIError naming it."""
+    """A `ModelField` for `type_` (FastAPI's `fastapi.utils.create_model_field`, plus `config`); a type
+    pydantic cannot handle is a FerroAPIError naming it."""
     if annotation_is_pydantic_v1(type_):
         raise PydanticV1NotSupportedError(
             "pydantic.v1 models are no longer supported by FastAPI."
@@ -324,10 +334,4 @@ def create_model_field(
     try:
         return ModelField(field_info, name, mode, config)
     except PydanticSchemaGenerationError:
-        raise FerroAPIError(
-            "Invalid args for response field! Hint: check that "
-            f"{type_} is a valid Pydantic field type. If you are using a return type annotation that is "
-            "not a valid Pydantic field (e.g. Union[Response, dict, None]) you can disable generating "
-            "the response model from the type annotation with the path operation decorator parameter "
-            "response_model=None. Read more: https://fastapi.tiangolo.com/tutorial/response-model/"
-        ) from None
+        raise FerroAPIError(_invalid_args_message.format(type_=type_)) from None

@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, TypeVar
+import warnings
+from typing import TYPE_CHECKING, Any
+
+from pydantic import PydanticSchemaGenerationError as PydanticSchemaGenerationError
+from pydantic.fields import FieldInfo as FieldInfo
+
+from ferroapi._compat import Undefined as Undefined
+from ferroapi._compat.shared import annotation_is_pydantic_v1 as annotation_is_pydantic_v1
+from ferroapi._fields import ModelField as ModelField
+from ferroapi._fields import _invalid_args_message as _invalid_args_message
+from ferroapi._fields import create_model_field as create_model_field
+from ferroapi.datastructures import DefaultPlaceholder, DefaultType
+from ferroapi.exceptions import FastAPIDeprecationWarning
+from ferroapi.exceptions import PydanticV1NotSupportedError as PydanticV1NotSupportedError
 
 if TYPE_CHECKING:
     from ferroapi._routing.route import APIRoute
@@ -11,13 +24,13 @@ if TYPE_CHECKING:
 __all__ = [
     "create_model_field",
     "deep_dict_update",
+    "generate_operation_id_for_path",
     "generate_unique_id",
     "get_path_param_names",
     "get_value_or_default",
     "is_body_allowed_for_status_code",
 ]
 
-_T = TypeVar("_T")
 _OPENAPI_STATUS_RANGES = frozenset({"default", "1XX", "2XX", "3XX", "4XX", "5XX"})
 _NON_WORD = re.compile(r"\W")
 
@@ -34,17 +47,32 @@ def get_path_param_names(path: str) -> set[str]:
     return set(re.findall("{(.*?)}", path))
 
 
+def _operation_id(name: str, path: str, method: str) -> str:
+    """name + path with non-word characters as "_", + "_" + the method in lower case."""
+    return f"{_NON_WORD.sub('_', f'{name}{path}')}_{method.lower()}"
+
+
 def generate_unique_id(route: APIRoute) -> str:
     """The default operation id: name + path with non-word characters as "_", + first method."""
     assert route.methods
-    base = _NON_WORD.sub("_", f"{route.name}{route.path_format}")
-    return f"{base}_{next(iter(route.methods)).lower()}"
+    return _operation_id(route.name, route.path_format, next(iter(route.methods)))
 
 
-def get_value_or_default(first_item: Any, *extra_items: Any) -> Any:
+def generate_operation_id_for_path(*, name: str, path: str, method: str) -> str:
+    """Deprecated by FastAPI (not used by either framework): the operation id of `method` on `path`."""
+    warnings.warn(
+        "fastapi.utils.generate_operation_id_for_path() was deprecated, it is not used internally, "
+        "and will be removed soon",
+        FastAPIDeprecationWarning,
+        stacklevel=2,
+    )
+    return _operation_id(name, path, method)
+
+
+def get_value_or_default(
+    first_item: DefaultPlaceholder | DefaultType, *extra_items: DefaultPlaceholder | DefaultType
+) -> DefaultPlaceholder | DefaultType:
     """The first item that is not a `DefaultPlaceholder`, else the first item."""
-    from ferroapi.datastructures import DefaultPlaceholder
-
     for item in (first_item, *extra_items):
         if not isinstance(item, DefaultPlaceholder):
             return item
@@ -61,10 +89,3 @@ def deep_dict_update(main_dict: dict[Any, Any], update_dict: dict[Any, Any]) -> 
             main_dict[key] = current + value
         else:
             main_dict[key] = value
-
-
-def create_model_field(name: str, type_: Any, **kwargs: Any) -> Any:
-    """`ferroapi._fields.create_model_field`, under FastAPI's import path."""
-    from ferroapi._fields import create_model_field as create
-
-    return create(name, type_, **kwargs)
