@@ -3,6 +3,10 @@
 Every field of every route (and every model reachable from one) is handed to a single
 `GenerateJsonSchema.generate_definitions` call, so that a model used both as input and as output is
 named once, and split into `Model-Input` / `Model-Output` only when its two schemas differ.
+
+The generated schemas are keyed by `(field, mode)` where `field` is the route's own field object (its
+`ModelField`), as in FastAPI: a mapping built here serves `fastapi._compat.get_schema_from_model_field`
+and the other way round.
 """
 
 from __future__ import annotations
@@ -56,6 +60,11 @@ class SchemaField:
         self._adapter: TypeAdapter[Any] | None = None
 
     @property
+    def key(self) -> Any:
+        """What the schema mapping is keyed by: the wrapped field, else this wrapper."""
+        return self.source if self.source is not None else self
+
+    @property
     def core_schema(self) -> CoreSchema:
         if self._adapter is None:
             own = getattr(self.source, "_type_adapter", None) or getattr(self.source, "type_adapter", None)
@@ -77,6 +86,8 @@ def _adapter_for(field_info: FieldInfo, config: Any) -> TypeAdapter[Any]:
 
 def schema_field(field: Any) -> SchemaField:
     """Wrap one of `ferroapi._fields.ModelField` (anything with `field_info`, `name`, `mode`)."""
+    if isinstance(field, SchemaField):
+        return field
     cached = getattr(field, "_ferroapi_schema_field", None)
     if isinstance(cached, SchemaField):
         return cached
@@ -110,7 +121,8 @@ def model_fields(model: type[BaseModel]) -> list[SchemaField]:
 # --- models reachable from fields --------------------------------------------------------------
 
 
-def _collect_annotation(annotation: Any, known: set[type[Any]]) -> None:
+def collect_annotation(annotation: Any, known: set[type[Any]]) -> None:
+    """Add the models and enums inside a generic annotation (`list[Model]`, `Model | None`...)."""
     if get_origin(annotation) is None:
         return
     for arg in get_args(annotation):
@@ -118,34 +130,35 @@ def _collect_annotation(annotation: Any, known: set[type[Any]]) -> None:
             if arg not in known:
                 known.add(arg)
                 if _is_subclass(arg, BaseModel):
-                    _collect_fields(model_fields(arg), known)
+                    collect_fields(model_fields(arg), known)
         else:
-            _collect_annotation(arg, known)
+            collect_annotation(arg, known)
 
 
-def _collect_fields(fields: Iterable[SchemaField], known: set[type[Any]]) -> None:
+def collect_fields(fields: Iterable[Any], known: set[type[Any]]) -> None:
+    """Add the models and enums fields (anything with `field_info`) use, and those they use."""
     for field in fields:
         annotation = field.field_info.annotation
         if _is_subclass(annotation, BaseModel):
             if annotation not in known:
                 known.add(annotation)
-                _collect_fields(model_fields(annotation), known)
+                collect_fields(model_fields(annotation), known)
         elif _is_subclass(annotation, Enum):
             known.add(annotation)
         else:
-            _collect_annotation(annotation, known)
+            collect_annotation(annotation, known)
 
 
 def flat_models(fields: Iterable[SchemaField]) -> set[type[Any]]:
     known: set[type[Any]] = set()
-    _collect_fields(fields, known)
+    collect_fields(fields, known)
     return known
 
 
 # --- computed fields (they make validation and serialization schemas differ) -------------------
 
 
-def _annotation_has_computed_fields(annotation: Any, seen: set[type[Any]]) -> bool:
+def annotation_has_computed_fields(annotation: Any, seen: set[type[Any]]) -> bool:
     if _is_subclass(annotation, BaseModel):
         if annotation in seen:
             return False
@@ -153,16 +166,16 @@ def _annotation_has_computed_fields(annotation: Any, seen: set[type[Any]]) -> bo
         if annotation.model_computed_fields:
             return True
         return any(
-            _annotation_has_computed_fields(f.annotation, seen) for f in annotation.model_fields.values()
+            annotation_has_computed_fields(f.annotation, seen) for f in annotation.model_fields.values()
         )
-    return any(_annotation_has_computed_fields(arg, seen) for arg in get_args(annotation))
+    return any(annotation_has_computed_fields(arg, seen) for arg in get_args(annotation))
 
 
 def has_computed_fields(field: SchemaField) -> bool:
     inner = field.core_schema.get("schema", {})
     if isinstance(inner, dict) and inner.get("computed_fields"):
         return True
-    return _annotation_has_computed_fields(field.field_info.annotation, set())
+    return annotation_has_computed_fields(field.field_info.annotation, set())
 
 
 # --- definitions and per-field schemas ---------------------------------------------------------
@@ -181,7 +194,7 @@ def get_definitions(
     inputs = []
     for field in [*fields, *extra]:
         keep_mode = separate_input_output_schemas or has_computed_fields(field)
-        inputs.append((field, field.mode if keep_mode else "validation", field.core_schema))
+        inputs.append((field.key, field.mode if keep_mode else "validation", field.core_schema))
     generator = GenerateJsonSchema(ref_template=REF_TEMPLATE)
     mapping, definitions = generator.generate_definitions(inputs=inputs)
     for definition in definitions.values():
@@ -204,7 +217,7 @@ def field_schema(
         mode = "validation"
     if alias is None:
         alias = _alias_for(field)
-    schema = dict(mapping[(field, mode)])
+    schema = dict(mapping[(field.key, mode)])
     if "$ref" not in schema:
         schema["title"] = field.field_info.title or alias.title().replace("_", " ")
     return schema
