@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import AliasChoices, AliasPath, BaseModel, Json
 
+from ferroapi.dependencies.fieldinfo import model_fields
 from ferroapi.encoders import jsonable_encoder
 from ferroapi.openapi._jsonschema import (
     FieldMapping,
@@ -44,8 +45,18 @@ def is_unset(value: Any) -> bool:
 
 @dataclass
 class DependencyData:
-    params: dict[str, list[Any]] = field(default_factory=lambda: {loc: [] for loc in _LOCATIONS})
-    security: list[tuple[SecurityBase, list[str]]] = field(default_factory=list)
+    """What a route's dependency graph documents (FastAPI's `_OpenAPIDependencyData`): its parameters
+    per location, and each security scheme dependant with the OAuth scopes asked for on the way."""
+
+    path_params: list[Any] = field(default_factory=list)
+    query_params: list[Any] = field(default_factory=list)
+    header_params: list[Any] = field(default_factory=list)
+    cookie_params: list[Any] = field(default_factory=list)
+    security_dependencies: list[tuple[Any, list[str]]] = field(default_factory=list)
+
+    def params(self, loc: str) -> list[Any]:
+        found: list[Any] = getattr(self, f"{loc}_params")
+        return found
 
 
 def unwrap_call(call: Any) -> Any:
@@ -72,10 +83,11 @@ def _own_scopes(dependant: Any) -> list[str]:
     return list(scopes)
 
 
-def dependency_data(root: Any) -> DependencyData:
+def dependency_data(dependant: Any) -> DependencyData:
+    """The parameters and security scheme dependants of `dependant`'s graph, each dependency once."""
     data = DependencyData()
     visited: set[Any] = set()
-    stack: list[tuple[Any, list[str], bool]] = [(root, [], True)]
+    stack: list[tuple[Any, list[str], bool]] = [(dependant, [], True)]
     while stack:
         dependant, parent_scopes, is_root = stack.pop()
         key = _cache_key(dependant)
@@ -83,23 +95,24 @@ def dependency_data(root: Any) -> DependencyData:
             continue
         visited.add(key)
         for loc in _LOCATIONS:
-            data.params[loc].extend(getattr(dependant, f"{loc}_params"))
+            data.params(loc).extend(getattr(dependant, f"{loc}_params"))
         scopes = parent_scopes.copy()
         scopes.extend(s for s in _own_scopes(dependant) if s not in scopes)
-        scheme = unwrap_call(dependant.call)
-        if not is_root and isinstance(scheme, SecurityBase):
-            data.security.append((scheme, scopes))
+        if not is_root and isinstance(unwrap_call(dependant.call), SecurityBase):
+            data.security_dependencies.append((dependant, scopes))
         stack.extend((sub, scopes, False) for sub in reversed(dependant.dependencies))
     return data
 
 
 def security_definitions(
-    security: list[tuple[SecurityBase, list[str]]],
+    security_dependencies: list[tuple[Any, list[str]]],
 ) -> tuple[dict[str, Any], list[dict[str, list[str]]]]:
-    """`components.securitySchemes` entries and the operation's requirements (scopes merged per name)."""
+    """`components.securitySchemes` entries and the operation's requirements (scopes merged per name),
+    from (security scheme dependant, scopes) pairs."""
     definitions: dict[str, Any] = {}
     requirements: dict[str, list[str]] = {}
-    for scheme, scopes in security:
+    for dependant, scopes in security_dependencies:
+        scheme = unwrap_call(dependant.call)
         definitions[scheme.scheme_name] = jsonable_encoder(scheme.model, by_alias=True, exclude_none=True)
         merged = requirements.setdefault(scheme.scheme_name, [])
         merged.extend(s for s in scopes if s not in merged)
@@ -123,13 +136,10 @@ def param_model(param: Any) -> type[BaseModel] | None:
     return None
 
 
-@functools.lru_cache(maxsize=1024)
 def param_model_fields(model: type[BaseModel]) -> list[SchemaField]:
-    """One schema field per model field, created once per model so their identity is stable."""
-    return [
-        SchemaField(info, name, "validation", config=model.model_config)
-        for name, info in model.model_fields.items()
-    ]
+    """The model's fields as the dependency machinery reads them (one `ModelField` per field, built
+    once per model), so the schema mapping is keyed by the same objects FastAPI's is."""
+    return [schema_field(f) for f in model_fields(model)]
 
 
 def flat_fields(params: list[Any]) -> list[SchemaField]:
@@ -142,7 +152,7 @@ def flat_fields(params: list[Any]) -> list[SchemaField]:
 
 def flat_params(root: Any) -> list[SchemaField]:
     data = dependency_data(root)
-    return [f for loc in _LOCATIONS for f in flat_fields(data.params[loc])]
+    return [f for loc in _LOCATIONS for f in flat_fields(data.params(loc))]
 
 
 # --- the parameters list -----------------------------------------------------------------------
@@ -194,24 +204,23 @@ def _parameter(
     if info.description:
         parameter["description"] = info.description
     examples = getattr(info, "openapi_examples", None)
-    example = getattr(info, "example", _MISSING)
+    # As FastAPI: a field without `example` (a grouped model's field) gets `"example": None`, which the
+    # document drops with the other Nones; extensions calling the steps see it.
+    example = getattr(info, "example", None)
     if examples:
         parameter["examples"] = jsonable_encoder(examples)
-    elif example is not _MISSING and not is_unset(example):
+    elif not is_unset(example):
         parameter["example"] = jsonable_encoder(example)
     if getattr(info, "deprecated", None):
         parameter["deprecated"] = True
     return parameter
 
 
-_MISSING = object()
-
-
 def operation_parameters(data: DependencyData, mapping: FieldMapping, separate: bool) -> list[dict[str, Any]]:
     ctx = {"mapping": mapping, "separate": separate}
     parameters: list[dict[str, Any]] = []
     for loc in _LOCATIONS:
-        for parent in data.params[loc]:
+        for parent in data.params(loc):
             if not getattr(parent.field_info, "include_in_schema", True):
                 continue
             model = param_model(parent)

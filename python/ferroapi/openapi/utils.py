@@ -4,23 +4,37 @@ Schemas of all fields are generated in one pydantic pass (see `_jsonschema`); ea
 path item whose operations read the route's attributes (`dependant`, `body_field`, `response_field`,
 `responses`, `callbacks`, `openapi_extra`...). The result is validated through the `OpenAPI` model and
 dumped by alias without `None`s, so it is plain JSON data.
+
+The steps are importable under FastAPI's names and signatures (`get_openapi_path`,
+`_get_openapi_operation_parameters`, `get_fields_from_routes`...): extensions build partial documents
+with them. Their `model_name_map` arguments are accepted and unused, as in FastAPI (pydantic names the
+models); `field_mapping` is keyed by `(ModelField, mode)`, as `_compat.get_definitions` returns it.
 """
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from starlette.responses import JSONResponse as JSONResponse
+from starlette.routing import BaseRoute as BaseRoute
+
+from ferroapi._compat.shared import lenient_issubclass as lenient_issubclass
+from ferroapi._compat.v2 import get_definitions as get_definitions
+from ferroapi._compat.v2 import get_flat_models_from_fields as get_flat_models_from_fields
+from ferroapi._compat.v2 import get_model_name_map as get_model_name_map
+from ferroapi._compat.v2 import get_schema_from_model_field as get_schema_from_model_field
+from ferroapi._fields import ModelField as ModelField
+from ferroapi.datastructures import DefaultPlaceholder as DefaultPlaceholder
+from ferroapi.datastructures import _Unset as _Unset
 from ferroapi.encoders import jsonable_encoder
-from ferroapi.openapi._jsonschema import (
-    FieldMapping,
-    SchemaField,
-    field_schema,
-    get_definitions,
-    schema_field,
-)
+from ferroapi.exceptions import FastAPIDeprecationWarning
+from ferroapi.openapi import _jsonschema
+from ferroapi.openapi._jsonschema import FieldMapping, SchemaField, field_schema, schema_field
 from ferroapi.openapi._parameters import (
+    _LOCATIONS,
     DependencyData,
     dedupe_parameters,
     dependency_data,
@@ -30,17 +44,78 @@ from ferroapi.openapi._parameters import (
     operation_parameters,
     security_definitions,
 )
-from ferroapi.openapi._responses import ResponseBuilder, add_validation_error, default_status_code
-from ferroapi.openapi.constants import METHODS_WITH_BODY
+from ferroapi.openapi._responses import (
+    HTTP_VALIDATION_ERROR_SCHEMA,
+    STATUS_RANGE_TEXT,
+    VALIDATION_ERROR_SCHEMA,
+    ResponseBuilder,
+    add_validation_error,
+    default_status_code,
+)
+from ferroapi.openapi.constants import METHODS_WITH_BODY as METHODS_WITH_BODY
+from ferroapi.openapi.constants import REF_PREFIX as REF_PREFIX
 from ferroapi.openapi.models import OpenAPI
-from ferroapi.utils import deep_dict_update
+from ferroapi.params import Body as Body
+from ferroapi.params import ParamTypes as ParamTypes
+from ferroapi.responses import Response as Response
+from ferroapi.sse import _SSE_EVENT_SCHEMA as _SSE_EVENT_SCHEMA
+from ferroapi.types import DependencyCacheKey as DependencyCacheKey
+from ferroapi.types import ModelNameMap as ModelNameMap
+from ferroapi.utils import _operation_id, deep_dict_update
+from ferroapi.utils import generate_operation_id_for_path as generate_operation_id_for_path
+from ferroapi.utils import is_body_allowed_for_status_code as is_body_allowed_for_status_code
 
 __all__ = ["get_fields_from_routes", "get_openapi", "get_openapi_path"]
+
+# FastAPI's names for the schemas and texts the response builder uses.
+validation_error_definition = VALIDATION_ERROR_SCHEMA
+validation_error_response_definition = HTTP_VALIDATION_ERROR_SCHEMA
+status_code_ranges = STATUS_RANGE_TEXT
+_OpenAPIDependencyData = DependencyData
+_get_openapi_dependency_data = dependency_data
+_get_openapi_security_definitions = security_definitions
+
+# Names FastAPI's module re-exports from `fastapi.dependencies`: resolved there on first access, so that
+# they are the dependency package's very objects (patching one patches both) and the generator does
+# not import the dependency package's internals.
+_FROM_DEPENDENCIES = {
+    "Dependant": "models",
+    "_UsesScopesCache": "models",
+    "_get_cache_key": "models",
+    "_get_oauth_scopes": "models",
+    "_get_security_scheme": "models",
+    "_is_security_scheme": "models",
+    "_get_flat_fields_from_params": "utils",
+    "_get_param_aliases": "utils",
+    "_get_param_model": "utils",
+    "get_flat_params": "utils",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _FROM_DEPENDENCIES.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(f"ferroapi.dependencies.{module}"), name, _MISSING)
+        if value is not _MISSING:
+            return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_MISSING = object()
+
+
+# --- which routes are documented -------------------------------------------------------------------
 
 
 def _is_api_route(route: Any) -> bool:
     """APIRoute-like: what the generator documents (starlette routes and mounts are skipped)."""
     return all(hasattr(route, attr) for attr in ("dependant", "body_field", "response_fields", "unique_id"))
+
+
+def _get_api_route_for_openapi(route_context: Any) -> Any | None:
+    """The route context itself when it stands for an API route (it answers as the effective route),
+    else None."""
+    return route_context if _is_api_route(route_context.original_route) else None
 
 
 def _api_routes(routes: Iterable[Any]) -> list[Any]:
@@ -52,7 +127,7 @@ def _api_routes(routes: Iterable[Any]) -> list[Any]:
     found: list[Any] = []
     for route in routes:
         if isinstance(route, RouteContext):
-            if _is_api_route(route.original_route):
+            if _get_api_route_for_openapi(route) is not None:
                 found.append(route.effective_route)
         elif isinstance(route, IncludedRouter):
             found.extend(_api_routes(route.effective_routes()))
@@ -61,7 +136,7 @@ def _api_routes(routes: Iterable[Any]) -> list[Any]:
     return found
 
 
-def get_fields_from_routes(routes: Sequence[Any]) -> list[SchemaField]:
+def _schema_fields(routes: Sequence[Any]) -> list[SchemaField]:
     """Every field whose schema the document needs: bodies, responses, stream items, parameters."""
     bodies: list[SchemaField] = []
     responses: list[SchemaField] = []
@@ -78,46 +153,75 @@ def get_fields_from_routes(routes: Sequence[Any]) -> list[SchemaField]:
         if getattr(route, "stream_item_field", None):
             responses.append(schema_field(route.stream_item_field))
         if route.callbacks:
-            callbacks.extend(get_fields_from_routes(route.callbacks))
+            callbacks.extend(_schema_fields(route.callbacks))
         params.extend(flat_params(route.dependant))
     return callbacks + bodies + responses + params
+
+
+def get_fields_from_routes(routes: Sequence[Any]) -> list[ModelField]:
+    """Every field of `routes` whose schema the document needs (the routes' own `ModelField`s)."""
+    return [field.key for field in _schema_fields(routes)]
+
+
+# --- one operation ---------------------------------------------------------------------------------
 
 
 class _Context:
     """What every path shares while one document is built."""
 
-    def __init__(self, mapping: FieldMapping, separate: bool) -> None:
+    def __init__(self, mapping: FieldMapping, separate: bool, operation_ids: set[str] | None = None) -> None:
         self.mapping = mapping
         self.separate = separate
-        self.operation_ids: set[str] = set()
+        self.operation_ids: set[str] = set() if operation_ids is None else operation_ids
 
 
-def _operation_metadata(route: Any, ctx: _Context) -> dict[str, Any]:
+def generate_operation_summary(*, route: Any, method: str) -> str:
+    """`summary=`, else the route's name in title case."""
+    if route.summary:
+        return str(route.summary)
+    return str(route.name.replace("_", " ").title())
+
+
+def generate_operation_id(*, route: Any, method: str) -> str:
+    """Deprecated by FastAPI (routes use `unique_id`): `operation_id=`, else one from name and path."""
+    warnings.warn(
+        "fastapi.openapi.utils.generate_operation_id() was deprecated, it is not used internally, "
+        "and will be removed soon",
+        FastAPIDeprecationWarning,
+        stacklevel=2,
+    )
+    if route.operation_id:
+        return str(route.operation_id)
+    return _operation_id(route.name, route.path_format, method)
+
+
+def get_openapi_operation_metadata(*, route: Any, method: str, operation_ids: set[str]) -> dict[str, Any]:
+    """Tags, summary, description, operationId (recorded in `operation_ids`; a repeat warns), deprecated."""
     operation: dict[str, Any] = {}
     if route.tags:
         operation["tags"] = route.tags
-    operation["summary"] = route.summary or route.name.replace("_", " ").title()
+    operation["summary"] = generate_operation_summary(route=route, method=method)
     if route.description:
         operation["description"] = route.description
     operation_id = route.operation_id or route.unique_id
-    if operation_id in ctx.operation_ids:
+    if operation_id in operation_ids:
         endpoint_name = getattr(route.endpoint, "__name__", "<unnamed_endpoint>")
         message = f"Duplicate Operation ID {operation_id} for function {endpoint_name}"
         file_name = getattr(route.endpoint, "__globals__", {}).get("__file__")
         if file_name:
             message += f" at {file_name}"
         warnings.warn(message, stacklevel=1)
-    ctx.operation_ids.add(operation_id)
+    operation_ids.add(operation_id)
     operation["operationId"] = operation_id
     if route.deprecated:
         operation["deprecated"] = route.deprecated
     return operation
 
 
-def _request_body(body_field: Any, ctx: _Context) -> dict[str, Any] | None:
+def _request_body(body_field: Any, mapping: FieldMapping, separate: bool) -> dict[str, Any] | None:
     if not body_field:
         return None
-    schema = field_schema(schema_field(body_field), ctx.mapping, separate_input_output_schemas=ctx.separate)
+    schema = field_schema(schema_field(body_field), mapping, separate_input_output_schemas=separate)
     info = body_field.field_info
     body: dict[str, Any] = {}
     if info.is_required():
@@ -133,6 +237,28 @@ def _request_body(body_field: Any, ctx: _Context) -> dict[str, Any] | None:
     return body
 
 
+def get_openapi_operation_request_body(
+    *,
+    body_field: ModelField | None,
+    model_name_map: ModelNameMap,
+    field_mapping: FieldMapping,
+    separate_input_output_schemas: bool = True,
+) -> dict[str, Any] | None:
+    """The operation's `requestBody` (None without a body)."""
+    return _request_body(body_field, field_mapping, separate_input_output_schemas)
+
+
+def _get_openapi_operation_parameters(
+    *,
+    dependency_data: DependencyData,
+    model_name_map: ModelNameMap,
+    field_mapping: FieldMapping,
+    separate_input_output_schemas: bool = True,
+) -> list[dict[str, Any]]:
+    """One parameter object per path/query/header/cookie parameter (grouped models flattened)."""
+    return operation_parameters(dependency_data, field_mapping, separate_input_output_schemas)
+
+
 def _callbacks(route: Any, ctx: _Context) -> dict[str, Any]:
     # Security schemes and definitions of a callback are not added to the document (as in FastAPI).
     callbacks: dict[str, Any] = {}
@@ -145,15 +271,15 @@ def _callbacks(route: Any, ctx: _Context) -> dict[str, Any]:
 def _operation(
     route: Any, method: str, data: DependencyData, has_params: bool, ctx: _Context
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    operation = _operation_metadata(route, ctx)
-    schemes, requirements = security_definitions(data.security)
+    operation = get_openapi_operation_metadata(route=route, method=method, operation_ids=ctx.operation_ids)
+    schemes, requirements = security_definitions(data.security_dependencies)
     if requirements:
         operation.setdefault("security", []).extend(requirements)
     parameters = operation_parameters(data, ctx.mapping, ctx.separate)
     if parameters:
         operation["parameters"] = dedupe_parameters(parameters)
     if method in METHODS_WITH_BODY:
-        body = _request_body(route.body_field, ctx)
+        body = _request_body(route.body_field, ctx.mapping, ctx.separate)
         if body:
             operation["requestBody"] = body
     if route.callbacks:
@@ -177,7 +303,7 @@ def _path_item(route: Any, ctx: _Context) -> tuple[dict[str, Any], dict[str, Any
     if not route.include_in_schema:
         return path, schemes, definitions
     data = dependency_data(route.dependant)
-    has_params = any(flat_fields(data.params[loc]) for loc in data.params)
+    has_params = any(flat_fields(data.params(loc)) for loc in _LOCATIONS)
     for method in route.methods:
         operation, op_schemes, op_definitions = _operation(route, method, data, has_params, ctx)
         schemes.update(op_schemes)
@@ -190,12 +316,15 @@ def get_openapi_path(
     *,
     route: Any,
     operation_ids: set[str],
+    model_name_map: ModelNameMap,
     field_mapping: FieldMapping,
     separate_input_output_schemas: bool = True,
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    ctx = _Context(field_mapping, separate_input_output_schemas)
-    ctx.operation_ids = operation_ids
-    return _path_item(route, ctx)
+    """One route's path item, its security schemes and the schema definitions it adds."""
+    return _path_item(route, _Context(field_mapping, separate_input_output_schemas, operation_ids))
+
+
+# --- the document ----------------------------------------------------------------------------------
 
 
 def _info(
@@ -253,8 +382,8 @@ def get_openapi(
     }
     if servers:
         output["servers"] = servers
-    all_fields = get_fields_from_routes([*routes, *(webhooks or [])])
-    mapping, definitions = get_definitions(
+    all_fields = _schema_fields([*routes, *(webhooks or [])])
+    mapping, definitions = _jsonschema.get_definitions(
         all_fields, separate_input_output_schemas=separate_input_output_schemas
     )
     ctx = _Context(mapping, separate_input_output_schemas)
