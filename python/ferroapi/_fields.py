@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
@@ -120,35 +121,22 @@ def _large_document_validator(field_info: FieldInfo, config: ConfigDict | None) 
     return validator.validate_json if isinstance(validator, SchemaValidator) else None
 
 
+@dataclass(eq=False, repr=False)
 class ModelField:
-    """A named, declared value with its validator and serializer built once."""
+    """A named, declared value with its validator and serializer built once.
 
-    __slots__ = (
-        "__weakref__",
-        "_ferroapi_schema_field",
-        "_type_adapter",
-        "_validate",
-        "_validate_json",
-        "_validate_large_json",
-        "config",
-        "field_info",
-        "is_sequence",
-        "mode",
-        "name",
-    )
+    A dataclass of FastAPI's four fields, as FastAPI's `ModelField` is (`dataclasses.replace(field,
+    mode=...)` rebuilds the validator; other attributes may be set on it). Each field is its own
+    identity (equality and hash), which the OpenAPI generator's field -> schema mapping relies on.
+    """
 
-    def __init__(
-        self,
-        field_info: FieldInfo,
-        name: str,
-        mode: Mode = "validation",
-        config: ConfigDict | None = None,
-    ) -> None:
-        self.field_info = field_info
-        self.name = name
-        self.mode: Mode = mode
-        self.config = config
-        self._type_adapter = _build_adapter(field_info, config)
+    field_info: FieldInfo
+    name: str
+    mode: Mode = "validation"
+    config: ConfigDict | None = None
+
+    def __post_init__(self) -> None:
+        self._type_adapter: TypeAdapter[Any] = _build_adapter(self.field_info, self.config)
         validator = self._type_adapter.validator
         # The compiled validator's bound method skips TypeAdapter's per-call bookkeeping. A type
         # with unresolved forward references has no validator yet: go through the adapter, which
@@ -164,7 +152,7 @@ class ModelField:
             else self._type_adapter.validate_json
         )
         self._validate_large_json: Any = None  # built on the first large document
-        self.is_sequence = field_annotation_is_sequence(field_info.annotation)
+        self.is_sequence = field_annotation_is_sequence(self.field_info.annotation)
 
     # --- declaration ------------------------------------------------------------------------------
     @property
@@ -291,12 +279,8 @@ class ModelField:
             exclude_none=exclude_none,
         )
 
-    # Each field is its own identity (OpenAPI maps field -> schema).
     def __hash__(self) -> int:
         return id(self)
-
-    def __eq__(self, other: object) -> bool:
-        return self is other
 
     def __repr__(self) -> str:
         return (

@@ -202,3 +202,16 @@ def test_pydantic_v1_instance_check_without_pydantic_v1() -> None:
 
     assert not _compat.is_pydantic_v1_model_instance(Model())
     assert not _compat.is_pydantic_v1_model_instance(object())
+
+
+def test_model_field_is_a_dataclass_of_fastapis_fields() -> None:
+    import dataclasses
+
+    field = _compat.ModelField(FieldInfo(annotation=Item), "item")
+    assert [f.name for f in dataclasses.fields(field)] == ["field_info", "name", "mode", "config"]
+    as_output = dataclasses.replace(field, mode="serialization")
+    assert as_output.mode == "serialization" and as_output.field_info is field.field_info
+    assert as_output.serialize(Item(title="t")) == {"title": "t", "tags": [], "parent": None}
+    field.embed = True  # extensions set their own attributes, as on FastAPI's dataclass
+    assert field.embed is True
+    assert field == field and field != as_output and hash(field) == id(field)
