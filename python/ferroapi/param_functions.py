@@ -18,7 +18,7 @@ from typing_extensions import Unpack
 from ferroapi import params
 from ferroapi._compat import Undefined as Undefined
 from ferroapi.datastructures import _Unset as _Unset
-from ferroapi.openapi.models import Example as Example
+from ferroapi.openapi._example import Example as Example
 from ferroapi.params import BodyKwargs, FieldKwargs, FormKwargs, HeaderKwargs
 
 __all__ = ["Body", "Cookie", "Depends", "File", "Form", "Header", "Path", "Query", "Security"]

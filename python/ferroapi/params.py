@@ -25,7 +25,7 @@ from ferroapi.concurrency import DependencyConcurrency
 from ferroapi.concurrency import _DependencyConcurrency as _DependencyConcurrency
 from ferroapi.datastructures import _Unset
 from ferroapi.exceptions import FastAPIDeprecationWarning
-from ferroapi.openapi.models import Example as Example
+from ferroapi.openapi._example import Example as Example
 
 __all__ = [
     "Body",

@@ -13,10 +13,10 @@ from typing import Annotated, Any, Literal
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic import GetJsonSchemaHandler as GetJsonSchemaHandler
 from pydantic_core.core_schema import with_info_plain_validator_function as with_info_plain_validator_function
-from typing_extensions import TypedDict
 from typing_extensions import deprecated as typing_deprecated
 
 from ferroapi.logger import logger as logger
+from ferroapi.openapi._example import Example as Example
 
 try:
     import email_validator  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
@@ -173,15 +173,6 @@ class Schema(BaseModelWithConfig):
 
 # A JSON Schema is an object or a boolean.
 SchemaOrBool = Schema | bool
-
-
-class Example(TypedDict, total=False):
-    summary: str | None
-    description: str | None
-    value: Any | None
-    externalValue: AnyUrl | None
-
-    __pydantic_config__ = ConfigDict(extra="allow")  # type: ignore[misc]
 
 
 # --- Parameters, bodies, responses, operations -------------------------------------------------
