@@ -272,7 +272,7 @@ def test_routing_mount_is_starlettes() -> None:
 
 # Functions and classes extensions call with keywords, subclass and call `super().__init__` on, patch
 # with wrappers of the same signature, or read with `inspect.signature` (ECOSYSTEM.md "Behavioural
-# contracts" and "Patch points").
+# contracts" and "Patch points"; the docs pages and security schemes they import).
 SIGNATURES = [
     "fastapi.dependencies.utils:solve_dependencies",
     "fastapi.dependencies.utils:get_dependant",
@@ -325,6 +325,22 @@ SIGNATURES = [
     "fastapi.params:Depends",
     "fastapi.params:Security",
     "fastapi.background:BackgroundTasks.add_task",
+    "fastapi.openapi.docs:get_swagger_ui_html",
+    "fastapi.openapi.docs:get_redoc_html",
+    "fastapi.openapi.docs:get_swagger_ui_oauth2_redirect_html",
+    "fastapi.security:OAuth2PasswordBearer",
+    "fastapi.security:OAuth2AuthorizationCodeBearer",
+    "fastapi.security:OAuth2PasswordRequestForm",
+    "fastapi.security:OAuth2PasswordRequestFormStrict",
+    "fastapi.security:SecurityScopes",
+    "fastapi.security:APIKeyCookie",
+    "fastapi.security:APIKeyHeader",
+    "fastapi.security:APIKeyQuery",
+    "fastapi.security:HTTPBasic",
+    "fastapi.security:HTTPBearer",
+    "fastapi.security:HTTPDigest",
+    "fastapi.security:OpenIdConnect",
+    "fastapi.security.base:SecurityBase",
 ]
 
 # A parameter whose default cannot be read (a `**kwargs: Unpack[TypedDict]` key): optional, value unknown.

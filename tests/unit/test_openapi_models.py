@@ -48,13 +48,24 @@ def test_enums_and_aliases() -> None:
     }
 
 
-def test_swagger_ui_page_uses_local_assets_by_default() -> None:
+def test_swagger_ui_page_defaults_to_fastapis_asset_urls() -> None:
+    # Called directly (a custom docs route, an extension), nothing is mounted for the page: FastAPI's
+    # CDN defaults. The app's own /docs route passes the local URLs (test_openapi_docs_routes).
     body = get_swagger_ui_html(openapi_url="/openapi.json", title="API").body.decode()
-    assert "cdn" not in body
-    for url in local_swagger_ui_urls().values():
+    for url in ("https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js",
+                "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css",
+                "https://fastapi.tiangolo.com/img/favicon.png"):  # fmt: skip
         assert url in body
     assert "url: '/openapi.json'," in body
     assert '"deepLinking": true' in body
+
+
+def test_swagger_ui_page_with_local_assets() -> None:
+    urls = local_swagger_ui_urls()
+    body = get_swagger_ui_html(openapi_url="/openapi.json", title="API", **urls).body.decode()
+    assert "cdn" not in body
+    for url in urls.values():
+        assert url in body
 
 
 def test_swagger_ui_urls_are_quoted_safely() -> None:
@@ -85,12 +96,15 @@ def test_swagger_ui_parameters_oauth_and_escaping() -> None:
 
 
 def test_redoc_page() -> None:
-    body = get_redoc_html(openapi_url="/o.json", title="T", with_google_fonts=False).body.decode()
+    urls = local_redoc_urls()
+    body = get_redoc_html(openapi_url="/o.json", title="T", with_google_fonts=False, **urls).body.decode()
     assert '<redoc spec-url="/o.json">' in body
     assert "fonts.googleapis.com" not in body
     assert "cdn" not in body
-    for url in local_redoc_urls().values():
+    for url in urls.values():
         assert url in body
+    default = get_redoc_html(openapi_url="/o.json", title="T").body.decode()
+    assert "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js" in default
 
 
 def test_redoc_page_keeps_fastapis_google_fonts_default() -> None:

@@ -117,22 +117,6 @@ def local_redoc_urls(root_path: str = "", static_path: str = DOCS_STATIC_PATH) -
     }
 
 
-def _local_defaults() -> dict[str, str]:
-    try:
-        return {**local_swagger_ui_urls(), **local_redoc_urls()}
-    except ImportError:  # pragma: no cover - the Swagger UI package is a dependency
-        return {
-            "swagger_js_url": SWAGGER_UI_CDN_JS_URL,
-            "swagger_css_url": SWAGGER_UI_CDN_CSS_URL,
-            "swagger_favicon_url": FASTAPI_FAVICON_URL,
-            "redoc_js_url": f"{DOCS_STATIC_PATH}/{_redoc_prefix()}/redoc.standalone.js",
-            "redoc_favicon_url": FASTAPI_FAVICON_URL,
-        }
-
-
-_LOCAL = _local_defaults()
-
-
 # --- safe embedding ------------------------------------------------------------------------------
 
 
@@ -168,16 +152,18 @@ def get_swagger_ui_html(
     *,
     openapi_url: str,
     title: str,
-    swagger_js_url: str = _LOCAL["swagger_js_url"],
-    swagger_css_url: str = _LOCAL["swagger_css_url"],
-    swagger_favicon_url: str = _LOCAL["swagger_favicon_url"],
+    swagger_js_url: str = SWAGGER_UI_CDN_JS_URL,
+    swagger_css_url: str = SWAGGER_UI_CDN_CSS_URL,
+    swagger_favicon_url: str = FASTAPI_FAVICON_URL,
     oauth2_redirect_url: str | None = None,
     init_oauth: dict[str, Any] | None = None,
     swagger_ui_parameters: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     """The Swagger UI page for the document at `openapi_url` (FastAPI's parameters).
 
-    The default asset URLs point at the app's own `DOCS_STATIC_PATH` (FastAPI's point at a CDN).
+    The default asset URLs are FastAPI's (a CDN): a page served by other code than the app's own /docs
+    route (a custom docs route, an extension) has no assets mounted for it. The app's /docs page
+    passes the URLs of the assets it serves at `DOCS_STATIC_PATH`.
     """
     parameters = {**swagger_ui_default_parameters, **(swagger_ui_parameters or {})}
     config = [f"url: {_script_string(openapi_url)},"]
@@ -224,14 +210,14 @@ def get_redoc_html(
     *,
     openapi_url: str,
     title: str,
-    redoc_js_url: str = _LOCAL["redoc_js_url"],
-    redoc_favicon_url: str = _LOCAL["redoc_favicon_url"],
+    redoc_js_url: str = REDOC_CDN_JS_URL,
+    redoc_favicon_url: str = FASTAPI_FAVICON_URL,
     with_google_fonts: bool = True,
 ) -> HTMLResponse:
     """The ReDoc page for the document at `openapi_url` (FastAPI's parameters).
 
-    The default asset URLs point at the app's own `DOCS_STATIC_PATH`; `with_google_fonts` keeps
-    FastAPI's default (the app's own /redoc page turns it off, to stay offline).
+    The defaults are FastAPI's (CDN URLs, Google fonts); the app's own /redoc page passes the assets it
+    serves at `DOCS_STATIC_PATH` and turns the fonts off, to stay offline.
     """
     fonts = _GOOGLE_FONTS if with_google_fonts else ""
     page = f"""<!DOCTYPE html>
