@@ -1,5 +1,14 @@
-"""Routing: FastAPI's `fastapi.routing` names (routes, routers, starlette's Mount/Host re-exported)."""
+"""Routing: FastAPI's `fastapi.routing` names (routes, routers, starlette's Mount/Host re-exported),
+and FastAPI's patch points.
 
+Instrumentation replaces `solve_dependencies`, `run_endpoint_function`, `serialize_response` or
+`get_request_handler` here and expects the framework to call the replacement: this module's
+`__setattr__` (see the end of the file) tells the pipeline when one of the first three is replaced,
+and route classes read `get_request_handler` from here when they build a handler.
+"""
+
+import sys
+import types
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,16 +21,22 @@ from starlette.routing import NoMatchFound as NoMatchFound
 from starlette.routing import compile_path as compile_path
 from starlette.routing import get_name as get_name
 
+from ferroapi._pipeline import hooks as _hooks
 from ferroapi._pipeline.handler import RouteApp
+from ferroapi._pipeline.hooks import run_endpoint_function, serialize_response
 from ferroapi._pipeline.render import json_response
+from ferroapi._pipeline.websocket import get_websocket_app, websocket_session
 from ferroapi._routing.included import IncludedRouter
+from ferroapi._routing.lifespan import DefaultLifespan as _DefaultLifespan  # noqa: F401 - FastAPI's name
+from ferroapi._routing.lifespan import merge_lifespans as _merge_lifespan_context  # noqa: F401 - FastAPI's
 from ferroapi._routing.options import RouteOptions
-from ferroapi._routing.request_handler import get_request_handler
+from ferroapi._routing.request_handler import get_request_handler, request_response
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute
 from ferroapi._routing.route import (
     effective_route_context_var as _effective_route_context_var,  # noqa: F401 - FastAPI's private name
 )
 from ferroapi._routing.router import APIRouter
+from ferroapi.dependencies.solved import SolvedDependency, solve_dependencies
 from ferroapi.sse import DEFAULT_PING_INTERVAL
 
 __all__ = [
@@ -37,11 +52,18 @@ __all__ = [
     "RouteApp",
     "RouteContext",
     "RouteOptions",
+    "SolvedDependency",
     "compile_path",
     "get_name",
     "get_request_handler",
+    "get_websocket_app",
     "iter_route_contexts",
     "json_response",
+    "request_response",
+    "run_endpoint_function",
+    "serialize_response",
+    "solve_dependencies",
+    "websocket_session",
 ]
 
 # FastAPI's private name for the entry `include_router` leaves in the parent's routes.
@@ -128,3 +150,20 @@ def _restore_fastapi_scope_key(scope: Any, key: str, previous: Any) -> None:
         private.pop(key, None)
     else:
         private[key] = previous
+
+
+class _RoutingModule(types.ModuleType):
+    """This module's type: assigning a patch point switches the pipeline to FastAPI's calls."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, value)
+        if name in _hooks.PATCHABLE:
+            _hooks.update(self)
+
+    def __delattr__(self, name: str) -> None:
+        super().__delattr__(name)
+        if name in _hooks.PATCHABLE:
+            _hooks.update(self)
+
+
+sys.modules[__name__].__class__ = _RoutingModule

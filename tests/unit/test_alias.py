@@ -153,15 +153,13 @@ def test_runs_on_ferroapi():
 """
 
 
-@pytest.mark.parametrize("how", ["option", "ini"])
+@pytest.mark.parametrize("how", ["command line", "configuration"])
 def test_the_pytest_plugin_runs_a_fastapi_suite_on_ferroapi(tmp_path: Path, how: str) -> None:
     (tmp_path / "conftest.py").write_text(SUITE_CONFTEST)
     (tmp_path / "test_app.py").write_text(SUITE_TEST)
-    args = ["--fastapi-alias"] if how == "option" else []
-    if how == "ini":
-        (tmp_path / "pytest.ini").write_text("[pytest]\nfastapi_alias = true\n")
-    else:
-        (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    args = ["-p", "ferroapi.pytest_plugin"] if how == "command line" else []
+    addopts = "addopts = -p ferroapi.pytest_plugin\n" if how == "configuration" else ""
+    (tmp_path / "pytest.ini").write_text(f"[pytest]\n{addopts}")
     environment = {k: v for k, v in os.environ.items() if k != ALIAS_ENV}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
@@ -175,7 +173,7 @@ def test_the_pytest_plugin_runs_a_fastapi_suite_on_ferroapi(tmp_path: Path, how:
     assert "1 passed" in done.stdout
 
 
-def test_without_the_option_the_suite_gets_the_real_fastapi(tmp_path: Path) -> None:
+def test_without_the_plugin_the_suite_gets_the_real_fastapi(tmp_path: Path) -> None:
     (tmp_path / "conftest.py").write_text(SUITE_CONFTEST)
     (tmp_path / "test_app.py").write_text(SUITE_TEST)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")

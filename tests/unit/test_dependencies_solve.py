@@ -19,9 +19,10 @@ from ferroapi._fields import create_model_field
 from ferroapi._pipeline.lifecycle import Lifecycle
 from ferroapi.background import BackgroundTasks
 from ferroapi.concurrency import ShieldedExit
+from ferroapi.dependencies import solve as solver
 from ferroapi.dependencies.analyze import build_route_dependant
 from ferroapi.dependencies.overrides import OverridesDict, plan_for
-from ferroapi.dependencies.solve import SolvedDependency, prepare, solve_dependencies
+from ferroapi.dependencies.solve import Solution, prepare
 from ferroapi.security.oauth2 import SecurityScopes
 
 pytestmark = pytest.mark.anyio
@@ -62,11 +63,11 @@ async def solve(
     lifecycle: Lifecycle | None = None,
     overrides: Any = None,
     **request_parts: Any,
-) -> SolvedDependency:
+) -> Solution:
     dependant, _, embed = build_route_dependant(path=path, call=call)
     lifecycle = lifecycle or Lifecycle()
     async with lifecycle.request_stack, lifecycle.function_stack:
-        return await solve_dependencies(
+        return await solver.solve(
             request=make_request(**request_parts),
             dependant=dependant,
             lifecycle=lifecycle,
@@ -169,9 +170,7 @@ async def test_yield_dependencies_enter_the_right_stacks() -> None:
     lifecycle = Lifecycle()
     async with lifecycle.request_stack:
         async with lifecycle.function_stack:
-            solved = await solve_dependencies(
-                request=make_request(), dependant=dependant, lifecycle=lifecycle
-            )
+            solved = await solver.solve(request=make_request(), dependant=dependant, lifecycle=lifecycle)
             assert solved.values == {"r": "r", "f": "f"}
         assert log == ["enter r", "enter f", "exit f"]
     assert log == ["enter r", "enter f", "exit f", "exit r"]
@@ -193,7 +192,7 @@ async def test_exception_thrown_into_yield_dependency() -> None:
     lifecycle = Lifecycle()
     with pytest.raises(RuntimeError, match="from the endpoint"):
         async with lifecycle.request_stack, lifecycle.function_stack:
-            await solve_dependencies(request=make_request(), dependant=dependant, lifecycle=lifecycle)
+            await solver.solve(request=make_request(), dependant=dependant, lifecycle=lifecycle)
             raise RuntimeError("from the endpoint")
     assert seen == ["from the endpoint"]
 
@@ -268,7 +267,7 @@ async def test_overrides_are_resolved_and_cached_per_version() -> None:
     assert first is not plain and plan_for(dependant, provider) is first
     lifecycle = Lifecycle()
     async with lifecycle.request_stack, lifecycle.function_stack:
-        solved = await solve_dependencies(
+        solved = await solver.solve(
             request=make_request(),
             dependant=dependant,
             lifecycle=lifecycle,

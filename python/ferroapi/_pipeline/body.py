@@ -152,14 +152,17 @@ def _validate_json(field: ModelField, body: bytes) -> Any:
         gc.enable()
 
 
-async def read_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) -> Any:
-    """The body handed to dependency solving: form data, decoded JSON, raw bytes, or Undefined (empty)."""
+async def read_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle, *, one_pass: bool = True) -> Any:
+    """The body handed to dependency solving: form data, decoded JSON, raw bytes, or Undefined (empty).
+
+    With `one_pass`, a body the route validates whole may come back already validated (`ValidatedBody`).
+    """
     try:
         if plan.is_form:
             form = await request.form(**request_form_limits(request.scope, plan.form_limits))
             lifecycle.request_stack.push_async_callback(form.close)
             return form
-        return await _json_body(plan, request, lifecycle)
+        return await _json_body(plan, request, lifecycle, one_pass)
     except json.JSONDecodeError as exc:
         raise _json_error(exc, plan, request) from exc
     except HTTPException:
@@ -173,7 +176,7 @@ async def read_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) -> 
         raise HTTPException(status_code=400, detail="There was an error parsing the body") from exc
 
 
-async def _json_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) -> Any:
+async def _json_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle, one_pass: bool) -> Any:
     request_class = type(request)
     if request_class.body is STARLETTE_BODY:
         limit = plan.max_body_size
@@ -192,7 +195,7 @@ async def _json_body(plan: RoutePlan, request: Request, lifecycle: Lifecycle) ->
         return await request.json()  # the subclass decodes its own way
     if len(body) >= LARGE_DOCUMENT_BYTES:
         lifecycle.pause_gc()  # the route app resumes it once done with the request
-    fast = plan.json_fast_field
+    fast = plan.json_fast_field if one_pass else None
     if fast is not None and json.loads is _STDLIB_LOADS and not has_huge_integer(body):
         # One pass over the raw bytes; any failure takes the two-pass path below, which words
         # the errors (and their `input` values) exactly as FastAPI does.

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from ferroapi._pipeline.errors import EXCEPTION_HANDLERS_KEY, handle_exception
-from ferroapi._pipeline.handler import LIFECYCLE_SCOPE_KEY
+from ferroapi._pipeline.lifecycle import LIFECYCLE_SCOPE_KEY
 
 __all__ = ["AppEntry", "track_response_start"]
 

@@ -21,20 +21,18 @@ from ferroapi._pipeline.app_limit import limit_error
 from ferroapi._pipeline.body import STARLETTE_BODY, read_body, too_large
 from ferroapi._pipeline.endpoint import call_endpoint
 from ferroapi._pipeline.errors import handle_exception
+from ferroapi._pipeline.hooks import HOOKS, respond_through_hooks
 from ferroapi._pipeline.lanes import open_stream
-from ferroapi._pipeline.lifecycle import Lifecycle
+from ferroapi._pipeline.lifecycle import LIFECYCLE_SCOPE_KEY, Exchange, lifecycle_of
 from ferroapi._pipeline.limits import DefaultLimit
-from ferroapi._pipeline.plan import Lane, RoutePlan
+from ferroapi._pipeline.plan import Lane, RoutePlan, graph_facts
 from ferroapi._pipeline.render import render_value
 from ferroapi.dependencies.body import decoded_body
-from ferroapi.dependencies.solve import solve_dependencies
+from ferroapi.dependencies.models import GRAPH_EPOCH
+from ferroapi.dependencies.solve import solve
 from ferroapi.exceptions import FastAPIError, RequestValidationError
 
-__all__ = ["LIFECYCLE_SCOPE_KEY", "Exchange", "RouteApp", "lifecycle_of", "respond"]
-
-# The one scope key the pipeline uses: a route handler receives only `request`, and a custom route
-# class may rebuild the Request from the same scope, so the exchange travels with the scope.
-LIFECYCLE_SCOPE_KEY = "ferroapi.exchange"
+__all__ = ["RouteApp", "respond"]
 
 # starlette's RequestBodyLimitMiddleware records its active limiter here (nested limiters defer to it).
 _LIMITER_SCOPE_KEY = "starlette._body_limit_responder"
@@ -48,26 +46,13 @@ _NOT_AWAITED = (
 )
 
 
-class Exchange:
-    """One request's lifecycle plus whether its response has begun to be sent."""
-
-    __slots__ = ("lifecycle", "sending")
-
-    def __init__(self) -> None:
-        self.lifecycle = Lifecycle()
-        self.sending = False
-
-
-def lifecycle_of(scope: Scope) -> Lifecycle:
-    exchange: Exchange = scope[LIFECYCLE_SCOPE_KEY]
-    return exchange.lifecycle
-
-
 async def respond(plan: RoutePlan, request: Request) -> Response:
     """Body -> dependencies -> endpoint -> response, for one request."""
+    if HOOKS.active:  # an instrumentation replaced a step of `ferroapi.routing`: FastAPI's calls
+        return await respond_through_hooks(plan, request)
     lifecycle = lifecycle_of(request.scope)
     body = await read_body(plan, request, lifecycle) if plan.body_field is not None else PydanticUndefined
-    solved = await solve_dependencies(
+    solved = await solve(
         request=request,
         dependant=plan.dependant,
         lifecycle=lifecycle,
@@ -94,16 +79,33 @@ async def respond(plan: RoutePlan, request: Request) -> Response:
 
 
 class RouteApp:
-    """The ASGI app of an API route: lifecycle, handler, send, exception handlers."""
+    """The ASGI app of an API route: lifecycle, handler, send, exception handlers.
 
-    __slots__ = ("counts_receive", "handler", "plan")
+    `plan` is the route's plan when `handler` runs it (the stock `respond`, or a custom route class's
+    wrapper around it); None for any other handler (`request_response(handler)`), which then always
+    gets both exit stacks, published under FastAPI's scope keys.
+    """
 
-    def __init__(self, handler: Callable[[Request], Awaitable[Response]], plan: RoutePlan) -> None:
+    __slots__ = ("counts_receive", "epoch", "handler", "needs_stacks", "plan")
+
+    def __init__(self, handler: Callable[[Request], Awaitable[Response]], plan: RoutePlan | None) -> None:
         self.handler = handler
         self.plan = plan
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """What the dependency graph decides (re-read after an extension edited it: `GRAPH_EPOCH`)."""
+        self.epoch = GRAPH_EPOCH[0]
+        plan = self.plan
+        if plan is None:
+            self.needs_stacks = self.counts_receive = True
+            return
+        has_yield, receives_connection = graph_facts(plan.dependant)
+        self.needs_stacks = plan.needs_stacks or has_yield
         # With the stock handler and nothing else reading the body, the pipeline's own reader
         # enforces the limit (`body._read_bytes`) and `receive` needs no counting wrapper. (A
         # `Request.body` patched by instrumentation reads through `receive`: counted then.)
+        handler = self.handler
         stock = (
             isinstance(handler, functools.partial)
             and handler.func is respond
@@ -111,26 +113,32 @@ class RouteApp:
             and handler.args[0] is plan
             and Request.body is STARLETTE_BODY
         )
-        self.counts_receive = plan.body_read_elsewhere or not stock
+        self.counts_receive = plan.is_form or receives_connection or not stock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
         exchange = Exchange()
         scope[LIFECYCLE_SCOPE_KEY] = exchange
         try:
+            if self.epoch != GRAPH_EPOCH[0]:
+                self._refresh()
             plan = self.plan
-            overridden = _has_overrides(plan)  # an override may take the Request: count then too
-            limit = plan.max_body_size
+            if plan is None:
+                limit = getattr(scope.get("route"), "max_body_size", None)  # the route serving it
+                overridden = False
+            else:
+                limit = plan.max_body_size
+                overridden = _has_overrides(plan)  # an override may take the Request: count then too
             if limit is not None:
                 receive = request._receive = _limited_receive(
                     scope, receive, limit, counting=self.counts_receive or overridden
                 )
-            if plan.needs_stacks or overridden:
+            if self.needs_stacks or overridden:
                 await self._serve(request, exchange, scope, receive, send)
             else:
                 await self._serve_flat(request, exchange, scope, receive, send)
         except Exception as exc:
-            # A body limiter's 413 raised inside a middleware's task group (BaseHTTPMiddleware
+            # A body limiter's 413 raised inside a middleware task group (BaseHTTPMiddleware
             # reading the body for the endpoint) arrives as a group: handled as the 413 it is.
             exc = limit_error(exc) or exc  # type: ignore[assignment]
             if not await handle_exception(request, exc, scope, receive, send, started=exchange.sending):
@@ -141,8 +149,9 @@ class RouteApp:
     async def _serve(
         self, request: Request, exchange: Exchange, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        """`async with request_stack: (async with function_stack: handler); send`, on lazy stacks."""
+        """`async with request_stack: (async with function_stack: handler); send`, FastAPI's order."""
         lifecycle = exchange.lifecycle
+        lifecycle.publish(scope)
         try:
             try:
                 response: Any = await self.handler(request)

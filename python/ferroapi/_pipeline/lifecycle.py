@@ -11,24 +11,53 @@ request were a measurable share of a small GET.
 
 A request with a large body may also hold a share of the process-wide GC pause (`gc_pause.py`),
 from the body's decoding until the route app is done with the request.
+
+FastAPI code finds the stacks under FastAPI's scope keys (`fastapi_inner_astack`,
+`fastapi_function_astack`): the route app publishes them there whenever it runs with stacks (yield
+dependencies, a custom route handler, extensions); a request that cannot open anything skips them.
 """
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from contextlib import AsyncExitStack
+from typing import Any
 
 from ferroapi._pipeline import gc_pause
 
-__all__ = ["Lifecycle"]
+__all__ = [
+    "FUNCTION_STACK_SCOPE_KEY",
+    "LIFECYCLE_SCOPE_KEY",
+    "REQUEST_STACK_SCOPE_KEY",
+    "Exchange",
+    "Lifecycle",
+    "lifecycle_for",
+    "lifecycle_of",
+]
+
+# The one scope key the pipeline uses: a route handler receives only `request`, and a custom route
+# class (or an extension calling `solve_dependencies`) may rebuild the Request from the same scope,
+# so the exchange travels with the scope.
+LIFECYCLE_SCOPE_KEY = "ferroapi.exchange"
+# FastAPI's names for the two stacks, read by extensions (and FastAPI's own `solve_dependencies`).
+REQUEST_STACK_SCOPE_KEY = "fastapi_inner_astack"
+FUNCTION_STACK_SCOPE_KEY = "fastapi_function_astack"
 
 
 class Lifecycle:
     __slots__ = ("_function_stack", "_gc_pause", "_request_stack")
 
-    def __init__(self) -> None:
-        self._function_stack: AsyncExitStack | None = None
-        self._request_stack: AsyncExitStack | None = None
+    def __init__(
+        self, request_stack: AsyncExitStack | None = None, function_stack: AsyncExitStack | None = None
+    ) -> None:
+        self._function_stack = function_stack
+        self._request_stack = request_stack
         self._gc_pause: int | None = None
+
+    def publish(self, scope: MutableMapping[str, Any]) -> None:
+        """Create both stacks now and put them under FastAPI's scope keys."""
+        scope[REQUEST_STACK_SCOPE_KEY] = self.request_stack
+        scope[FUNCTION_STACK_SCOPE_KEY] = self.function_stack
 
     @property
     def function_stack(self) -> AsyncExitStack:
@@ -74,3 +103,38 @@ async def _close(stack: AsyncExitStack | None, exc: BaseException | None) -> boo
         await stack.__aexit__(None, None, None)
         return False
     return bool(await stack.__aexit__(type(exc), exc, exc.__traceback__))
+
+
+class Exchange:
+    """One request's lifecycle plus whether its response has begun to be sent."""
+
+    __slots__ = ("lifecycle", "sending")
+
+    def __init__(self) -> None:
+        self.lifecycle = Lifecycle()
+        self.sending = False
+
+
+def lifecycle_of(scope: MutableMapping[str, Any]) -> Lifecycle:
+    exchange: Exchange = scope[LIFECYCLE_SCOPE_KEY]
+    return exchange.lifecycle
+
+
+def lifecycle_for(scope: MutableMapping[str, Any], fallback: AsyncExitStack | None = None) -> Lifecycle:
+    """The lifecycle of the request in `scope`: ferroapi's own when a route app serves it, else one
+    over FastAPI's stacks in the scope (code that builds a Request itself), else over `fallback`.
+    """
+    exchange = scope.get(LIFECYCLE_SCOPE_KEY)
+    if isinstance(exchange, Exchange):
+        return exchange.lifecycle
+    request_stack = scope.get(REQUEST_STACK_SCOPE_KEY)
+    function_stack = scope.get(FUNCTION_STACK_SCOPE_KEY)
+    request_stack = request_stack if isinstance(request_stack, AsyncExitStack) else fallback
+    function_stack = function_stack if isinstance(function_stack, AsyncExitStack) else request_stack
+    if request_stack is None:
+        raise AssertionError(
+            "solve_dependencies() needs the request's exit stacks: call it while ferroapi serves the "
+            f"request, or put AsyncExitStacks under scope[{REQUEST_STACK_SCOPE_KEY!r}] and "
+            f"scope[{FUNCTION_STACK_SCOPE_KEY!r}], or pass async_exit_stack="
+        )
+    return Lifecycle(request_stack, function_stack)

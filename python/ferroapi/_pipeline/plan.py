@@ -133,6 +133,11 @@ def _receives_connection(dependant: Dependant) -> bool:
     return _any_in_graph([dependant], lambda sub: sub.request_param_name or sub.http_connection_param_name)
 
 
+def graph_facts(dependant: Dependant) -> tuple[bool, bool]:
+    """(a yield dependency is in the graph, something in it takes the Request), as the graph is now."""
+    return _has_yield_dependency(dependant), _receives_connection(dependant)
+
+
 def _json_fast_field(route: APIRoute, is_form: bool) -> ModelField | None:
     """The body field to validate with `validate_json`: the graph's only body parameter, not
     embedded, not a form, and of a type whose JSON-mode validation is python-mode validation.

@@ -202,11 +202,11 @@ async def _serve_with_dependencies(
 ) -> None:
     """Solve the frontend's dependencies, then send the file with what they added (headers, cookies,
     background tasks); yield-dependencies are torn down after the response is sent."""
-    from ferroapi.dependencies.solve import solve_dependencies
+    from ferroapi.dependencies.solve import solve
 
     lifecycle = Lifecycle()
     try:
-        solved = await solve_dependencies(
+        solved = await solve(
             request=Request(scope, receive, send),
             dependant=dependant,
             lifecycle=lifecycle,

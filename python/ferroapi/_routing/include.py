@@ -169,7 +169,8 @@ class IncludeContext:
         if type(route).get_route_handler is not APIRoute.get_route_handler:
             token = effective_route_context_var.set(effective)
             try:
-                effective.app = RouteApp(route.get_route_handler(), effective.plan)
+                # Still being built (no table holds it): not a change of a served route.
+                effective._app = RouteApp(route.get_route_handler(), effective.plan)
             finally:
                 effective_route_context_var.reset(token)
         return effective

@@ -79,8 +79,10 @@ def lifespan_context(router: APIRouter, lifespan: Any) -> Lifespan[Any]:
     return lifespan  # type: ignore[no-any-return]
 
 
-def merge_lifespans(outer: Lifespan[Any], inner: Lifespan[Any]) -> Lifespan[Any]:
-    """Enter `outer` then `inner`; their states merge (the outer's keys win)."""
+def merge_lifespans(original_context: Lifespan[Any], nested_context: Lifespan[Any]) -> Lifespan[Any]:
+    """Enter the router's own lifespan, then the included router's; their states merge (the outer's
+    keys win). FastAPI's `_merge_lifespan_context`."""
+    outer, inner = original_context, nested_context
 
     @asynccontextmanager
     async def merged(app: Any) -> AsyncIterator[Mapping[str, Any] | None]:

@@ -1,4 +1,5 @@
-"""`ferroapi.routing.get_request_handler`: FastAPI's module-level handler factory, replaceable.
+"""FastAPI's handler factories: `get_request_handler` (a path operation's `request -> response`,
+replaceable by instrumentation) and `request_response` (such a handler as the route's ASGI app).
 
 Instrumentation (Sentry's FastAPI integration, for one) replaces `fastapi.routing.get_request_handler`
 with a wrapper that may rewrap `dependant.call` and then calls the original. `APIRoute` reads the module
@@ -12,14 +13,17 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from starlette._utils import is_async_callable
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp
 
-from ferroapi._pipeline.handler import respond
+from ferroapi._pipeline.handler import RouteApp, respond
 from ferroapi.datastructures import Default, DefaultPlaceholder
 from ferroapi.sse import EventSourceResponse
 
@@ -29,7 +33,7 @@ if TYPE_CHECKING:
     from ferroapi.dependencies.models import Dependant
     from ferroapi.types import IncEx
 
-__all__ = ["get_request_handler", "route_handler"]
+__all__ = ["get_request_handler", "request_response", "route_handler"]
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -119,7 +123,8 @@ def route_handler(route: APIRoute) -> Handler:
     routing = sys.modules.get("ferroapi.routing")
     factory = getattr(routing, "get_request_handler", get_request_handler)
     if factory is get_request_handler:
-        return functools.partial(respond, route.plan)  # the plan built at registration
+        # The plan built at registration (again if an extension reassigned what it is built from).
+        return functools.partial(respond, route.current_plan())
     handler: Handler = factory(
         dependant=route.dependant,
         body_field=route.body_field,
@@ -140,3 +145,17 @@ def route_handler(route: APIRoute) -> Handler:
         is_json_stream=route.is_json_stream,
     )
     return handler
+
+
+def request_response(func: Callable[[Request], Awaitable[Response] | Response]) -> ASGIApp:
+    """`func(request) -> response` (or a plain function, run in the thread pool) as an ASGI app that
+    owns the request's exit stacks and answers exceptions with the app's handlers.
+
+    Extensions rebuild a route's app with it (`route.app = request_response(route.get_route_handler())`):
+    a handler that runs a route's plan keeps that plan's fast path and body limit.
+    """
+    handler: Any = func if is_async_callable(func) else functools.partial(run_in_threadpool, func)  # type: ignore[call-arg]
+    plan = None
+    if isinstance(handler, functools.partial) and handler.func is respond and len(handler.args) == 1:
+        plan = handler.args[0]
+    return RouteApp(handler, plan)

@@ -17,13 +17,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, get_name
 from starlette.routing import Route as StarletteRoute
 from starlette.routing import WebSocketRoute as StarletteWebSocketRoute
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ferroapi._pipeline.handler import RouteApp
 from ferroapi._pipeline.limits import validate_form_limits, validate_max_body_size
+from ferroapi._pipeline.websocket import get_websocket_app, websocket_session
 from ferroapi._routing.annotations import stream_item_type, typed_return_annotation
 from ferroapi._routing.options import FormLimits
 from ferroapi._routing.paths import compile_path_lazily
+from ferroapi._routing.routelist import mark_routes_changed
 from ferroapi.datastructures import Default, DefaultPlaceholder
 from ferroapi.sse import EventSourceResponse, ServerSentEvent
 from ferroapi.types import IncEx
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EFFECTIVE_ROUTE_CONTEXT",
+    "STOCK_HANDLE",
     "APIRoute",
     "APIWebSocketRoute",
     "effective_route_context_var",
@@ -93,6 +96,43 @@ def build_dependant(*, path: str, call: Callable[..., Any], dependencies: Sequen
     return dependant
 
 
+def _plan_inputs(route: APIRoute) -> tuple[Any, ...]:
+    """What `build_plan` reads of a route (compared by identity: `_replanned`)."""
+    return tuple(getattr(route, name, None) for name in _PLANNED_ATTRIBUTES)
+
+
+def _replanned(route: APIRoute) -> bool:
+    """Whether an attribute the plan was built from was reassigned since."""
+    planned = route._planned
+    return len(planned) != len(_PLANNED_ATTRIBUTES) or any(
+        getattr(route, name, None) is not value
+        for name, value in zip(_PLANNED_ATTRIBUTES, planned, strict=True)
+    )
+
+
+_PLANNED_ATTRIBUTES = (
+    "dependant",
+    "body_field",
+    "status_code",
+    "response_class",
+    "response_field",
+    "stream_item_field",
+    "is_sse_stream",
+    "is_json_stream",
+    "response_model_include",
+    "response_model_exclude",
+    "response_model_by_alias",
+    "response_model_exclude_unset",
+    "response_model_exclude_defaults",
+    "response_model_exclude_none",
+    "dependency_overrides_provider",
+    "_embed_body_fields",
+    "strict_content_type",
+    "max_body_size",
+    "form_limits",
+)
+
+
 def _is_generator(call: Callable[..., Any]) -> bool:
     target = inspect.unwrap(call)
     dunder = getattr(target, "__call__", None)  # noqa: B004 - a callable instance's method counts
@@ -104,6 +144,24 @@ class APIRoute(StarletteRoute):
 
     plan: RoutePlan
     original_route: APIRoute | None = None
+    _app: ASGIApp
+    # The route attributes the plan was built from (`_plan_inputs`): a handler built later, by an
+    # extension calling `get_route_handler()` after editing the route, gets a plan of what it is now.
+    _planned: tuple[Any, ...] = ()
+
+    @property
+    def app(self) -> ASGIApp:
+        return self._app
+
+    @app.setter
+    def app(self, app: ASGIApp) -> None:
+        # Extensions reassign it (`route.app = request_response(route.get_route_handler())`): the
+        # compiled route tables hold the app they call, so they are rebuilt. (The first assignment,
+        # while the route is built, is not a change: no table holds the route yet.)
+        reassigned = hasattr(self, "_app")
+        self._app = app
+        if reassigned:
+            mark_routes_changed()
 
     def __init__(
         self,
@@ -189,6 +247,12 @@ class APIRoute(StarletteRoute):
         self.plan = self._build_plan()
         self.app = RouteApp(self.get_route_handler(), self.plan)
 
+    def current_plan(self) -> RoutePlan:
+        """The plan of the route as it is now: rebuilt when an attribute it reads was reassigned."""
+        if _replanned(self):
+            self.plan = self._build_plan()
+        return self.plan
+
     # ---- registration-time analysis -------------------------------------------------------------
     def _additional_response_fields(self) -> dict[int | str, ModelField]:
         from ferroapi._fields import create_model_field
@@ -253,6 +317,7 @@ class APIRoute(StarletteRoute):
     def _build_plan(self) -> RoutePlan:
         from ferroapi._pipeline.plan import build_plan
 
+        self._planned = _plan_inputs(self)
         return build_plan(self)
 
     # ---- FastAPI's extension points -------------------------------------------------------------
@@ -287,6 +352,11 @@ class APIRoute(StarletteRoute):
             await super().handle(scope, receive, send)
 
 
+# `APIRoute.handle` as defined here: APM agents replace the class attribute with a wrapper (before or
+# after the app is built), and the dispatcher may only bypass `handle` while it is this function.
+STOCK_HANDLE = APIRoute.handle
+
+
 class APIWebSocketRoute(StarletteWebSocketRoute):
     """A WebSocket endpoint with dependency injection."""
 
@@ -299,7 +369,6 @@ class APIWebSocketRoute(StarletteWebSocketRoute):
         dependencies: Sequence[Depends] | None = None,
         dependency_overrides_provider: Any | None = None,
     ) -> None:
-        from ferroapi._pipeline.websocket import websocket_app
         from ferroapi.dependencies.analyze import get_flat_dependant, should_embed_body_fields
 
         self.path = path
@@ -313,7 +382,13 @@ class APIWebSocketRoute(StarletteWebSocketRoute):
         )
         flat = get_flat_dependant(self.dependant)
         self._embed_body_fields = should_embed_body_fields(flat.body_params)
-        self.app = websocket_app(self)
+        self.app = websocket_session(
+            get_websocket_app(
+                dependant=self.dependant,
+                dependency_overrides_provider=dependency_overrides_provider,
+                embed_body_fields=self._embed_body_fields,
+            )
+        )
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         match, child_scope = super().matches(scope)

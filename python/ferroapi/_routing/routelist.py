@@ -7,7 +7,7 @@ from typing import Any, SupportsIndex
 
 from starlette.routing import BaseRoute
 
-__all__ = ["RouteList"]
+__all__ = ["RouteList", "mark_routes_changed"]
 
 
 class _Epoch:
@@ -18,6 +18,11 @@ class _Epoch:
     @classmethod
     def bump(cls) -> None:
         cls.value += 1
+
+
+def mark_routes_changed() -> None:
+    """A route's dispatch-relevant attribute changed: compiled tables are rebuilt on next use."""
+    _Epoch.bump()
 
 
 class RouteList(list[BaseRoute]):

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
 
 from ferroapi import _ferroapi
-from ferroapi._routing.route import APIRoute, APIWebSocketRoute, set_scope_effective_route
+from ferroapi._routing.route import STOCK_HANDLE, APIRoute, APIWebSocketRoute, set_scope_effective_route
 
 __all__ = ["IncludedRouteMatcher", "NativeSegment", "RouteTable", "compile_table"]
 
@@ -50,6 +50,7 @@ class NativeSegment:
     matcher: _ferroapi.Router
     routes: tuple[BaseRoute, ...]
     # routes[i].app when it is an API route with the stock handle(): dispatch calls it directly
+    # (while `APIRoute.handle` itself is not replaced: dispatch checks that per request)
     fast_apps: tuple[Any, ...]
 
 
@@ -116,9 +117,9 @@ def _spec(index: int, route: BaseRoute) -> tuple[int, str, int, Any] | None:
 
 
 def _fast_app(route: BaseRoute) -> Any:
-    if isinstance(route, APIRoute) and type(route).handle is APIRoute.handle:
+    if isinstance(route, APIRoute) and type(route).handle is STOCK_HANDLE:
         original = route.original_route
-        if original is None or type(original).handle is APIRoute.handle:
+        if original is None or type(original).handle is STOCK_HANDLE:
             return route.app
     return None
 

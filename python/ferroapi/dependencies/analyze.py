@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from functools import cache
 from typing import Any, Literal
 
 from starlette.background import BackgroundTasks as StarletteBackgroundTasks
@@ -22,16 +21,10 @@ from starlette.websockets import WebSocket
 from ferroapi import params
 from ferroapi._compat.shared import lenient_issubclass
 from ferroapi._fields import ModelField
-from ferroapi.dependencies.models import Dependant, SecurityRequirement
+from ferroapi.dependencies.models import Dependant
 from ferroapi.dependencies.param import ParamDetails, analyze_param, injected_types
 from ferroapi.dependencies.reuse import copy_dependant, current_base
-from ferroapi.dependencies.signature import (
-    get_typed_signature,
-    is_async_gen_callable,
-    is_coroutine_callable,
-    is_gen_callable,
-    unwrap_call,
-)
+from ferroapi.dependencies.signature import get_typed_signature
 from ferroapi.exceptions import DependencyScopeError
 
 __all__ = [
@@ -46,7 +39,6 @@ __all__ = [
     "get_parameterless_sub_dependant",
     "get_path_param_names",
     "is_form_body",
-    "refresh",
     "should_embed_body_fields",
 ]
 
@@ -55,13 +47,6 @@ _PATH_PARAM = re.compile("{(.*?)}")
 
 def get_path_param_names(path: str) -> set[str]:
     return set(_PATH_PARAM.findall(path))
-
-
-@cache
-def _security_base() -> type[Any]:
-    from ferroapi.security.base import SecurityBase
-
-    return SecurityBase
 
 
 def get_parameterless_sub_dependant(*, depends: params.Depends, path: str) -> Dependant:
@@ -123,12 +108,7 @@ def get_dependant(
         and frozenset(get_path_param_names(path)) == base.path_param_names
     ):
         # The endpoint of the route being included, for a path with the same parameter names.
-        reused = copy_dependant(base.dependant, path, base.endpoint_dependencies)
-        _finish(reused)
-        return reused
-    is_coroutine = is_coroutine_callable(call)
-    is_gen = is_gen_callable(call)
-    is_async_gen = is_async_gen_callable(call)
+        return copy_dependant(base.dependant, path, base.endpoint_dependencies)
     dependant = Dependant(
         call=call,
         name=name,
@@ -138,10 +118,6 @@ def get_dependant(
         concurrency=concurrency,
         own_oauth_scopes=own_oauth_scopes,
         parent_oauth_scopes=parent_oauth_scopes,
-        is_coroutine=is_coroutine,
-        is_gen=is_gen,
-        is_async_gen=is_async_gen,
-        is_security_scheme=isinstance(unwrap_call(call), _security_base()),
     )
     current_scopes = (parent_oauth_scopes or []) + (own_oauth_scopes or [])
     path_param_names = get_path_param_names(path)
@@ -162,7 +138,6 @@ def get_dependant(
         else:
             assert details.field is not None
             _add_field(details.field, dependant)
-    _finish(dependant)
     return dependant
 
 
@@ -190,26 +165,6 @@ def _check_scope(dependant: Dependant, depends: params.Depends) -> None:
             f'The dependency "{call_name}" has a scope of "request", it cannot depend on dependencies '
             'with scope "function".'
         )
-
-
-def _finish(dependant: Dependant) -> None:
-    """Compute what depends on the whole subtree: scopes, cache key, security requirements."""
-    scopes = list(dependant.parent_oauth_scopes or [])
-    scopes.extend(s for s in dependant.own_oauth_scopes or [] if s not in scopes)
-    dependant.oauth_scopes = scopes
-    dependant.uses_scopes = bool(
-        dependant.own_oauth_scopes
-        or dependant.security_scopes_param_name is not None
-        or dependant.is_security_scheme
-        or any(sub.uses_scopes for sub in dependant.dependencies)
-    )
-    cache_scopes = tuple(sorted(set(scopes))) if dependant.uses_scopes else ()
-    dependant.cache_key = (dependant.call, cache_scopes, dependant.computed_scope or "")
-    dependant.security_requirements = [
-        SecurityRequirement(unwrap_call(sub.call), sub.oauth_scopes)
-        for sub in dependant.dependencies
-        if sub.is_security_scheme
-    ]
 
 
 def _add_injected_param(param_name: str, annotation: Any, dependant: Dependant) -> bool:
@@ -250,11 +205,6 @@ def _add_field(field: ModelField, dependant: Dependant) -> None:
         dependant.cookie_params.append(field)
 
 
-def refresh(dependant: Dependant) -> None:
-    """Recompute what depends on the subtree after `dependencies` was changed in place."""
-    _finish(dependant)
-
-
 def build_route_dependant(
     *, path: str, call: Callable[..., Any], dependencies: Sequence[params.Depends] = ()
 ) -> tuple[Dependant, list[ModelField], bool]:
@@ -263,7 +213,6 @@ def build_route_dependant(
     """
     dependant = get_dependant(path=path, call=call, scope="function")
     dependant.dependencies[:0] = [get_parameterless_sub_dependant(depends=d, path=path) for d in dependencies]
-    _finish(dependant)
     body_params = get_flat_body_params(dependant)
     return dependant, body_params, should_embed_body_fields(body_params)
 

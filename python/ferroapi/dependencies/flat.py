@@ -40,11 +40,9 @@ def get_flat_dependant(
         header_params=dependant.header_params.copy(),
         cookie_params=dependant.cookie_params.copy(),
         body_params=dependant.body_params.copy(),
-        security_requirements=dependant.security_requirements.copy(),
         use_cache=dependant.use_cache,
         path=dependant.path,
         call=dependant.call,
-        oauth_scopes=list(dependant.oauth_scopes),
     )
     for sub in dependant.dependencies:
         if skip_repeats and sub.cache_key in visited:
@@ -55,7 +53,6 @@ def get_flat_dependant(
         flat.header_params.extend(flat_sub.header_params)
         flat.cookie_params.extend(flat_sub.cookie_params)
         flat.body_params.extend(flat_sub.body_params)
-        flat.security_requirements.extend(flat_sub.security_requirements)
     return flat
 
 

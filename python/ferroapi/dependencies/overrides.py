@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from ferroapi.dependencies.models import Dependant
+from ferroapi.dependencies.models import GRAPH_EPOCH, Dependant
 from ferroapi.dependencies.plan import SolvePlan, compile_plan
 
 __all__ = ["EPOCH", "OverridesDict", "analyse_override", "plan_for"]
@@ -114,12 +114,17 @@ def plan_for(dependant: Dependant, provider: Any) -> SolvePlan:
     overrides = getattr(provider, "dependency_overrides", None) if provider is not None else None
     if not overrides:
         plan = dependant.plan
-        if plan is None:
+        if plan is None or plan.epoch != GRAPH_EPOCH[0]:
             plan = dependant.plan = compile_plan(dependant)
         return plan
     version = _version(overrides)
     cached = dependant.overrides_plan
-    if cached is not None and cached[0] is overrides and cached[1] == version:
+    if (
+        cached is not None
+        and cached[0] is overrides
+        and cached[1] == version
+        and cached[2].epoch == GRAPH_EPOCH[0]
+    ):
         return cached[2]
     plan = compile_plan(dependant, overrides)
     dependant.overrides_plan = (overrides, version, plan)

@@ -3,6 +3,9 @@
 Steps are in post-order (every dependency before what depends on it, the endpoint last), which is
 the order FastAPI's recursive solver calls dependencies and reports errors in. Each step carries
 precomputed readers for its parameters and knows how to call its callable.
+
+Compiling seals the graph's nodes (`models.seal`): a later edit bumps `GRAPH_EPOCH`, and a plan whose
+`epoch` is behind it is compiled again on its next use (`overrides.plan_for`).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 from ferroapi.dependencies.body import BodyReader
 from ferroapi.dependencies.extract import ModelReader, ParamReader, make_param_reader
-from ferroapi.dependencies.models import CacheKey, Dependant
+from ferroapi.dependencies.models import GRAPH_EPOCH, CacheKey, Dependant, seal
 
 __all__ = ["ASYNC_CALL", "ASYNC_GEN", "ROOT", "SYNC_CALL", "SYNC_GEN", "SolvePlan", "Step", "compile_plan"]
 
@@ -40,6 +43,7 @@ class Step:
         "injects",
         "kind",
         "may_hit",
+        "oauth_scopes",
         "path",
         "position",
         "query",
@@ -68,6 +72,8 @@ class Step:
         self.header: list[Reader] = [make_param_reader(f, "header") for f in dependant.header_params]
         self.cookie: list[Reader] = [make_param_reader(f, "cookie") for f in dependant.cookie_params]
         self.has_params = bool(self.path or self.query or self.header or self.cookie)
+        # What SecurityScopes receives (read per request only when the dependant asks for it).
+        self.oauth_scopes = dependant.oauth_scopes
         self.body = BodyReader(dependant.body_params) if dependant.body_params else None
         self.injects = any(
             name is not None
@@ -91,12 +97,14 @@ def _kind(dependant: Dependant) -> int:
 
 
 class SolvePlan:
-    """Everything `solve_dependencies` needs, computed once per (route, overrides version)."""
+    """Everything `solve_dependencies` needs, computed once per (route, overrides version) and again
+    after an edit of the graph (`epoch`)."""
 
-    __slots__ = ("has_async_gen", "root", "steps")
+    __slots__ = ("epoch", "has_async_gen", "root", "steps")
 
-    def __init__(self, steps: list[Step]) -> None:
+    def __init__(self, steps: list[Step], epoch: int) -> None:
         self.steps = steps
+        self.epoch = epoch
         self.has_async_gen = any(step.kind == ASYNC_GEN for step in steps)
         # The endpoint's own step, when it has no dependencies at all (the fast path), else None.
         self.root = steps[0] if len(steps) == 1 else None
@@ -107,11 +115,12 @@ Overrides = Mapping[Callable[..., Any], Callable[..., Any]]
 
 def compile_plan(root: Dependant, overrides: Overrides | None = None) -> SolvePlan:
     """Flatten `root`'s graph, replacing overridden dependencies by their (analysed) overrides."""
+    epoch = GRAPH_EPOCH[0]  # read first: an edit made while compiling makes this plan stale
     steps: list[Step] = []
     seen: set[CacheKey] = set()
     # Post-order: every dependency before what depends on it, the endpoint last.
     _walk(root, None, True, steps, overrides or {}, seen, ())
-    return SolvePlan(steps)
+    return SolvePlan(steps, epoch)
 
 
 def _walk(
@@ -123,6 +132,9 @@ def _walk(
     seen: set[CacheKey],
     position: tuple[int, ...],
 ) -> int:
+    seal(dependant)
+    if original is not None:
+        seal(original)
     children: list[tuple[int, str | None]] = []
     for index, sub in enumerate(dependant.dependencies):
         effective, replaced = _resolve(sub, overrides)

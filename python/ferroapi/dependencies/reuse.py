@@ -27,12 +27,9 @@ __all__ = ["AnalysisBase", "SharedAnalyses", "analysis_base", "copy_dependant", 
 # (id of a `Depends`, path parameter names) -> (the `Depends`, kept alive for the id; its analysis).
 SharedAnalyses = dict[tuple[int, frozenset[str]], tuple[Any, Dependant]]
 
-# Per-route caches: a copy starts without them (built on first use for the copy's own graph).
-_RESET = {"plan": None, "overrides_plan": None}
+# FastAPI's fields (the constructor's): a copy starts without ferroapi's per-graph caches.
 _LISTS = ("path_params", "query_params", "header_params", "cookie_params", "body_params")
-_COPIED = tuple(
-    f.name for f in fields(Dependant) if f.name not in {*_RESET, "analysed_overrides", "dependencies"}
-)
+_COPIED = tuple(f.name for f in fields(Dependant) if f.init and f.name != "dependencies")
 
 
 def copy_dependant(dependant: Dependant, path: str | None, subs: list[Dependant] | None = None) -> Dependant:
@@ -41,8 +38,6 @@ def copy_dependant(dependant: Dependant, path: str | None, subs: list[Dependant]
     values = {name: getattr(dependant, name) for name in _COPIED}
     for name in _LISTS:
         values[name] = list(values[name])
-    values["security_requirements"] = list(dependant.security_requirements)
-    values["oauth_scopes"] = list(dependant.oauth_scopes)
     values["path"] = path
     subs = dependant.dependencies if subs is None else subs
     return Dependant(dependencies=[copy_dependant(sub, path) for sub in subs], **values)

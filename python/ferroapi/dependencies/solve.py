@@ -28,15 +28,16 @@ from ferroapi.dependencies.overrides import EPOCH, plan_for
 from ferroapi.dependencies.plan import ASYNC_CALL, ASYNC_GEN, ROOT, SYNC_CALL, SolvePlan, Step
 from ferroapi.dependencies.yielding import AsyncGenDependency, open_cleanup_scope
 
-__all__ = ["SolvedDependency", "prepare", "solve_dependencies"]
+__all__ = ["Solution", "new_sub_response", "prepare", "solve"]
 
 Undefined: Any = PydanticUndefined
 _FAILED: Any = object()  # the result of a step that could not be called
 _UNDECIDED: Any = object()  # no async yield dependency entered yet: no cleanup scope decided
 
 
-class SolvedDependency:
-    """The endpoint's arguments, or the errors that prevent calling it.
+class Solution:
+    """The endpoint's arguments, or the errors that prevent calling it (the pipeline's own result;
+    FastAPI's `SolvedDependency` is built from it by `dependencies.solved`).
 
     `response` is the "sub-response" dependencies may set headers, cookies and a status code on;
     it is created on first access, so `response_used` tells whether there is anything to merge.
@@ -100,7 +101,7 @@ def prepare(dependant: Dependant) -> SolvePlan:
     return plan_for(dependant, None)
 
 
-async def solve_dependencies(
+async def solve(
     *,
     request: HTTPConnection,
     dependant: Dependant,
@@ -111,7 +112,7 @@ async def solve_dependencies(
     dependency_overrides_provider: Any = None,
     dependency_cache: dict[CacheKey, Any] | None = None,
     embed_body_fields: bool = False,
-) -> SolvedDependency:
+) -> Solution:
     """Solve `dependant` for `request`. `body` is the decoded body: a JSON value, FormData, raw bytes,
     or Undefined when there was none (None is JSON `null`).
     """
@@ -127,7 +128,7 @@ async def solve_dependencies(
         plan, dependant, dependency_overrides_provider, state, body, embed_body_fields, cache, errors,
         external_cache=dependency_cache is not None,
     )  # fmt: skip
-    return SolvedDependency(values, errors, state.background_tasks, state.response, cache)
+    return Solution(values, errors, state.background_tasks, state.response, cache)
 
 
 async def _solve_steps(
@@ -218,7 +219,7 @@ async def _solve_endpoint_only(
     background_tasks: StarletteBackgroundTasks | None,
     response: Response | None,
     dependency_cache: dict[CacheKey, Any] | None,
-) -> SolvedDependency:
+) -> Solution:
     """No dependencies: read the endpoint's own parameters, nothing to call or cache."""
     values: dict[str, Any] = {}
     errors: list[Any] = []
@@ -232,7 +233,7 @@ async def _solve_endpoint_only(
         _inject(step, state, values)
         background_tasks, response = state.background_tasks, state.response
     cache = dependency_cache if dependency_cache is not None else {}
-    return SolvedDependency(values, errors, background_tasks, response, cache)
+    return Solution(values, errors, background_tasks, response, cache)
 
 
 def _read_params(step: Step, request: HTTPConnection, values: dict[str, Any], errors: list[Any]) -> bool:
@@ -283,7 +284,7 @@ def _inject(step: Step, state: _RequestState, values: dict[str, Any]) -> None:
     if dependant.security_scopes_param_name:
         from ferroapi.security.oauth2 import SecurityScopes
 
-        values[dependant.security_scopes_param_name] = SecurityScopes(scopes=list(dependant.oauth_scopes))
+        values[dependant.security_scopes_param_name] = SecurityScopes(scopes=list(step.oauth_scopes))
 
 
 async def _call(step: Step, values: dict[str, Any], state: _RequestState) -> Any:

@@ -1,7 +1,7 @@
 """FastAPI's `fastapi.dependencies.utils` names, for code that imports them from there.
 
-Analysis lives in `dependencies.analyze` (+ `signature`, `flat`), solving in `dependencies.solve`
-(whose signature takes the request `Lifecycle` instead of FastAPI's scope-smuggled exit stacks).
+Analysis lives in `dependencies.analyze` (+ `signature`, `flat`), solving in `dependencies.solve`;
+FastAPI's keyword contract of `solve_dependencies` over it in `dependencies.solved`.
 """
 
 from collections.abc import Sequence
@@ -35,7 +35,7 @@ from ferroapi.dependencies.signature import (
     get_typed_return_annotation,
     get_typed_signature,
 )
-from ferroapi.dependencies.solve import SolvedDependency, solve_dependencies
+from ferroapi.dependencies.solved import SolvedDependency, solve_dependencies
 
 multipart_not_installed_error = _MULTIPART_MISSING
 multipart_incorrect_install_error = _MULTIPART_WRONG
@@ -74,9 +74,11 @@ async def request_body_to_args(
 # FastAPI's private spellings of public helpers here.
 _should_embed_body_fields = should_embed_body_fields
 _get_flat_body_params = get_flat_body_params
+_get_body_field = get_body_field
 
 __all__ = [
     "SolvedDependency",
+    "_get_body_field",
     "_get_flat_body_params",
     "_read_file_bytes",
     "_should_embed_body_fields",

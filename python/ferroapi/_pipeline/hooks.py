@@ -1,0 +1,174 @@
+"""FastAPI's patchable pipeline steps, and the route handler that goes through them.
+
+Instrumentation (logfire, New Relic, ddtrace, profilers) replaces `fastapi.routing.solve_dependencies`,
+`run_endpoint_function` or `serialize_response` with wrappers, and expects FastAPI's handler to call
+whatever the module holds now, with FastAPI's keywords. ferroapi's own pipeline (`handler.respond`)
+calls its steps directly; while one of these names of `ferroapi.routing` is replaced, every route
+answers through `respond_through_hooks`, which makes FastAPI's calls in FastAPI's order. The switch is
+flipped when the name is assigned (the routing module calls `update` from its `__setattr__`), so a
+process nobody patched pays one attribute test per request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic_core import PydanticUndefined
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ferroapi._fields import ModelField
+from ferroapi._pipeline.body import read_body
+from ferroapi._pipeline.lanes import open_stream
+from ferroapi._pipeline.lifecycle import lifecycle_of
+from ferroapi._pipeline.plan import Lane, RoutePlan
+from ferroapi.dependencies.models import Dependant
+from ferroapi.dependencies.solved import solve_dependencies
+from ferroapi.encoders import jsonable_encoder
+from ferroapi.exceptions import EndpointContext, RequestValidationError, ResponseValidationError
+from ferroapi.types import IncEx
+from ferroapi.utils import is_body_allowed_for_status_code
+
+__all__ = [
+    "HOOKS",
+    "PATCHABLE",
+    "respond_through_hooks",
+    "run_endpoint_function",
+    "serialize_response",
+    "update",
+]
+
+
+async def run_endpoint_function(*, dependant: Dependant, values: dict[str, Any], is_coroutine: bool) -> Any:
+    """Call the endpoint with its solved arguments: awaited, or in the thread pool."""
+    assert dependant.call is not None, "dependant.call must be a function"
+    if is_coroutine:
+        return await dependant.call(**values)
+    return await run_in_threadpool(dependant.call, **values)
+
+
+async def serialize_response(
+    *,
+    field: ModelField | None = None,
+    response_content: Any,
+    include: IncEx | None = None,
+    exclude: IncEx | None = None,
+    by_alias: bool = True,
+    exclude_unset: bool = False,
+    exclude_defaults: bool = False,
+    exclude_none: bool = False,
+    is_coroutine: bool = True,
+    endpoint_ctx: EndpointContext | None = None,
+    dump_json: bool = False,
+) -> Any:
+    """The endpoint's return value validated against the response field and serialized (JSON bytes
+    with `dump_json`, else JSON-able data); without a field, `jsonable_encoder`'s output."""
+    if field is None:
+        return jsonable_encoder(response_content)
+    if is_coroutine:
+        value, errors = field.validate(response_content, {}, loc=("response",))
+    else:
+        value, errors = await run_in_threadpool(field.validate, response_content, {}, loc=("response",))
+    if errors:
+        raise ResponseValidationError(errors=errors, body=response_content, endpoint_ctx=endpoint_ctx or {})
+    serializer = field.serialize_json if dump_json else field.serialize
+    return serializer(
+        value,
+        include=include,
+        exclude=exclude,
+        by_alias=by_alias,
+        exclude_unset=exclude_unset,
+        exclude_defaults=exclude_defaults,
+        exclude_none=exclude_none,
+    )
+
+
+class Hooks:
+    """The steps `respond_through_hooks` calls (the routing module's current values)."""
+
+    __slots__ = ("active", "run_endpoint_function", "serialize_response", "solve_dependencies")
+
+    def __init__(self) -> None:
+        self.active = False
+        self.solve_dependencies: Any = solve_dependencies
+        self.run_endpoint_function: Any = run_endpoint_function
+        self.serialize_response: Any = serialize_response
+
+
+HOOKS = Hooks()
+PATCHABLE = {
+    "solve_dependencies": solve_dependencies,
+    "run_endpoint_function": run_endpoint_function,
+    "serialize_response": serialize_response,
+}
+
+
+def update(namespace: Any) -> None:
+    """Take the steps from `namespace` (the routing module) and switch the pipeline accordingly."""
+    replaced = False
+    for name, stock in PATCHABLE.items():
+        current = getattr(namespace, name, stock)
+        setattr(HOOKS, name, current)
+        replaced = replaced or current is not stock
+    HOOKS.active = replaced
+
+
+async def respond_through_hooks(plan: RoutePlan, request: Request) -> Response:
+    """`handler.respond`, made of FastAPI's calls through the (replaced) steps."""
+    lifecycle = lifecycle_of(request.scope)
+    body: Any = PydanticUndefined
+    if plan.body_field is not None:
+        body = await read_body(plan, request, lifecycle, one_pass=False)
+    dependant = plan.dependant
+    ctx = plan.site.context(request.method, request.scope.get("root_path", ""), dependant.path or "")
+    solved = await HOOKS.solve_dependencies(
+        request=request,
+        dependant=dependant,
+        body=body,
+        dependency_overrides_provider=plan.overrides_provider,
+        async_exit_stack=lifecycle.request_stack,
+        embed_body_fields=plan.embed_body_fields,
+    )
+    if solved.errors:
+        raise RequestValidationError(
+            solved.errors, body=None if body is PydanticUndefined else body, endpoint_ctx=ctx
+        )
+    if plan.lane is not Lane.RESPONSE:
+        return await open_stream(plan, request, solved, lifecycle)
+    value = await HOOKS.run_endpoint_function(
+        dependant=dependant, values=solved.values, is_coroutine=plan.is_coroutine
+    )
+    if isinstance(value, Response):
+        if value.background is None:
+            value.background = solved.background_tasks
+        return value
+    sub_response: Response = solved.response
+    args: dict[str, Any] = {"background": solved.background_tasks}
+    status = plan.status_code or sub_response.status_code
+    if sub_response.status_code:
+        status = sub_response.status_code
+    if status is not None:
+        args["status_code"] = status
+    options = plan.dump_options
+    content = await HOOKS.serialize_response(
+        field=plan.response_field,
+        response_content=value,
+        include=options["include"],
+        exclude=options["exclude"],
+        by_alias=options["by_alias"],
+        exclude_unset=options["exclude_unset"],
+        exclude_defaults=options["exclude_defaults"],
+        exclude_none=options["exclude_none"],
+        is_coroutine=plan.is_coroutine,
+        endpoint_ctx=ctx,
+        dump_json=plan.dump_json,
+    )
+    if plan.dump_json:
+        response = Response(content=content, media_type="application/json", **args)
+    else:
+        response = plan.response_class(content, **args)
+    if not is_body_allowed_for_status_code(response.status_code):
+        response.body = b""
+    response.raw_headers.extend(sub_response.raw_headers)
+    return response
