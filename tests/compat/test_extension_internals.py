@@ -202,6 +202,15 @@ def test_dependant_edited_after_requests_were_served(fw: Framework) -> None:
     assert calls[-2:] == ["y", "anon"]
 
 
+def _wrapped(original: Any, calls: list[str]) -> Any:
+    @functools.wraps(original)
+    async def wrapped(*args: Any, **kwargs: Any) -> Any:
+        calls.append("wrapped")
+        return await original(*args, **kwargs)
+
+    return wrapped
+
+
 def test_a_dependants_call_wrapped_after_the_route_was_built(fw: Framework) -> None:
     """Sentry's and New Relic's way: `dependant.call` replaced by a wrapper."""
     calls: list[str] = []
@@ -222,12 +231,7 @@ def test_a_dependants_call_wrapped_after_the_route_was_built(fw: Framework) -> N
                 sub = route.dependant.dependencies[0]
                 original = sub.call
 
-                @functools.wraps(original)
-                async def wrapped(*args: Any, **kwargs: Any) -> Any:
-                    calls.append("wrapped")
-                    return await original(*args, **kwargs)
-
-                sub.call = wrapped
+                sub.call = _wrapped(original, calls)
         return app
 
     assert fw.compare(app, ["/"])[0].body == {"user": "ada"}
