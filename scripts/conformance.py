@@ -1,4 +1,4 @@
-"""Run FastAPI's own test suite (pinned sdist) against ferroapi, imports aliased, and print a topic table.
+"""Run FastAPI's own test suite (pinned sdist), unmodified, against ferroapi and print a topic table.
 
     python scripts/conformance.py [--topic T]... [-k EXPR] [--max-files N] [--list-failures]
                                   [--against fastapi] [--no-install] [--timeout S]
@@ -6,9 +6,10 @@
 Steps, each idempotent and cached under .conformance/ (gitignored):
   1. `pip download fastapi==<PIN> --no-deps --no-binary :all:` (the sdist holds tests/ and docs_src/);
   2. extract tests/ and docs_src/ (many tutorial tests import docs_src);
-  3. copy them into .conformance/work-<framework>/, rewriting `fastapi` -> `ferroapi` (module references)
-     and `FastAPI` -> `FerroAPI` (the class) as whole words, so a suite written for FastAPI exercises
-     ferroapi exactly as a user who renamed their imports would;
+  3. copy them, unmodified, into .conformance/work/; against ferroapi, pytest runs with
+     `ferroapi.install_as_fastapi()` in force (`-p ferroapi.pytest_plugin`, and FERROAPI_FASTAPI_ALIAS=1
+     for the interpreter), so the suite's `import fastapi` gets ferroapi exactly as an unchanged app
+     served by `ferroapi run` does;
   4. install the suite's light test-only dependencies into this interpreter (heavy ones are skipped:
      their tests count as errors);
   5. learn how many tests each file holds by collecting the unmodified suite against FastAPI once
@@ -194,12 +195,7 @@ def extract_sdist() -> None:
     staging.replace(SRC)
 
 
-# ---- 3: the aliased work tree -----------------------------------------------------------------
-
-# `fastapi` as a module reference: not a host name (fastapi.tiangolo.com), a URL path segment
-# (github.com/fastapi/fastapi), a third-party submodule (strawberry.fastapi) or a hyphenated name.
-MODULE_WORD = re.compile(r"(?<![\w./-])fastapi\b(?!\.tiangolo)")
-CLASS_WORD = re.compile(r"\bFastAPI\b")
+# ---- 3: the work tree ----------------------------------------------------------------------------
 
 TINY_PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -217,22 +213,19 @@ markers =
     xdist_group: grouping used by FastAPI's CI with pytest-xdist
 """
 
+# How the suite meets ferroapi: the alias, installed before anything imports `fastapi`.
+ALIAS_PLUGIN = ["-p", "ferroapi.pytest_plugin"]
+ALIAS_ENV = {"FERROAPI_FASTAPI_ALIAS": "1"}
 
-def alias(text: str) -> str:
-    return CLASS_WORD.sub("FerroAPI", MODULE_WORD.sub("ferroapi", text))
 
-
-def build_work_tree(framework: str) -> Path:
-    """A fresh copy of the suite, aliased to `framework` (the copy is cheap: ~1,100 small files)."""
-    work = CACHE / f"work-{framework}"
+def build_work_tree() -> Path:
+    """A fresh, unmodified copy of the suite (the copy is cheap: ~1,100 small files)."""
+    work = CACHE / "work"
     shutil.rmtree(work, ignore_errors=True)
     for path in sorted(SRC.rglob("*")):
         target = work / path.relative_to(SRC)
         if path.is_dir():
             target.mkdir(parents=True, exist_ok=True)
-        elif path.suffix == ".py" and framework != "fastapi":
-            text = path.read_text(encoding="utf-8", errors="surrogateescape")
-            target.write_text(alias(text), encoding="utf-8", errors="surrogateescape")
         else:
             shutil.copy2(path, target)
     (work / "pytest.ini").write_text(PYTEST_INI)
@@ -283,6 +276,8 @@ def pytest_cmd(files: Iterable[str], junit: Path, args: argparse.Namespace) -> l
     cmd += ["-p", "no:cacheprovider", "-p", "no:randomly"]
     if args.k:
         cmd += ["-k", args.k]
+    if args.against == "ferroapi":
+        cmd += ALIAS_PLUGIN
     return [*cmd, *files]
 
 
@@ -320,9 +315,11 @@ class Outcome:
 def run_pytest(work: Path, files: list[str], args: argparse.Namespace, wall: float) -> Outcome:
     with tempfile.TemporaryDirectory() as tmp:
         junit, log = Path(tmp) / "junit.xml", Path(tmp) / "pytest.log"
+        inherited = {k: v for k, v in os.environ.items() if k not in ALIAS_ENV}
         env = {
-            **os.environ,
+            **inherited,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(work), os.environ.get("PYTHONPATH")])),
+            **(ALIAS_ENV if args.against == "ferroapi" else {}),
         }
         run(pytest_cmd(files, junit, args), cwd=work, timeout=wall, log=log, env=env)
         output = log.read_text(errors="replace")
@@ -385,7 +382,7 @@ def expected_counts() -> dict[str, int]:
     """Tests per file when collected against FastAPI itself (cached; -k is not applied)."""
     if COUNTS.exists():
         return dict(json.loads(COUNTS.read_text()))
-    work = build_work_tree("fastapi")
+    work = build_work_tree()
     print("counting tests per file (collecting the unmodified suite against FastAPI, once)...")
     counts: Counter[str] = Counter()
     for group in conftest_groups(work, test_files(work)):
@@ -485,7 +482,7 @@ def main(argv: list[str]) -> int:
     if find_spec("pytest_timeout") is None:
         sys.exit("pytest-timeout is required (pip install pytest-timeout)")
     counts = expected_counts()
-    work = build_work_tree(args.against)
+    work = build_work_tree()
     grouped: dict[str, list[str]] = defaultdict(list)
     for f in test_files(work):
         grouped[topic_of(f)].append(f)

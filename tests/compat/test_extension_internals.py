@@ -387,3 +387,64 @@ def test_a_dependant_built_directly_is_solved_as_analysed(fw: Framework) -> None
         return app
 
     assert fw.compare(app, ["/", "/"])[1].body == ["marker", "marker"]
+
+
+def test_a_signature_rewritten_before_include_router(fw: Framework) -> None:
+    """Class-based views (fastapi-utils, fastapi-restful): the endpoint is registered, then its
+    `__signature__` is rewritten to inject `self`; `include_router` reads the parameters again."""
+
+    def app(fw: Framework) -> Any:
+        m = fw.mod
+        router = m.APIRouter()
+
+        def settings() -> str:
+            return "settings"
+
+        class View:
+            def __init__(self, settings: str = m.Depends(settings)) -> None:
+                self.settings = settings
+
+            def read(self, q: int = 0) -> dict[str, Any]:
+                return {"settings": self.settings, "q": q}
+
+        router.add_api_route("/view", View.read, methods=["GET"])
+        signature = inspect.signature(View.read)
+        first, *rest = signature.parameters.values()
+        View.read.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[first.replace(default=m.Depends(View)), *rest]
+        )
+        app = fw.App()
+        app.include_router(router, prefix="/cbv")
+        return app
+
+    got = fw.compare(app, ["/cbv/view?q=3", "/cbv/view?q=x", "/openapi.json"])
+    assert got[0].body == {"settings": "settings", "q": 3}
+
+
+def test_included_router_entries_match_as_fastapis(fw: Framework) -> None:
+    """Metrics libraries walk `app.routes` and call `matches()`: an inclusion answers with the match
+    and an empty child scope; its effective route contexts carry `.path` and `.starlette_route`."""
+    m = fw.mod
+    routing = fw.import_("routing")
+    router = m.APIRouter()
+
+    @router.get("/items/{item_id}")
+    def read(item_id: int) -> int:
+        return item_id
+
+    router.add_route("/plain", lambda request: None)
+    app = fw.App()
+    app.include_router(router, prefix="/api")
+    scope = {"type": "http", "method": "GET", "path": "/api/items/3", "root_path": "", "headers": []}
+    found = []
+    for route in app.routes:
+        match, child_scope = route.matches(dict(scope))
+        if match is not routing.Match.NONE:
+            found.append((isinstance(route, routing._IncludedRouter), match, child_scope))
+    assert found == [(True, routing.Match.FULL, {})]
+    (inclusion,) = [r for r in app.routes if isinstance(r, routing._IncludedRouter)]
+    contexts = list(inclusion.effective_route_contexts())
+    assert contexts[0].path == "/api/items/{item_id}"
+    assert contexts[0].starlette_route is None
+    assert contexts[1].starlette_route.path == "/api/plain"
+    assert [c.original_route for c in contexts] == router.routes

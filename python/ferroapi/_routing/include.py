@@ -107,6 +107,7 @@ class IncludeContext:
         return analysis_base(
             shared=self.analyses,
             call=route.endpoint if plain else None,
+            signature=getattr(route, "analysed_signature", None),
             path=route.path_format,
             dependant=getattr(route, "dependant", None),
             dependencies=route.dependencies,

@@ -86,6 +86,8 @@ class IncludedRouter(BaseRoute):
             effective = context.other_route(route)
             if effective is not None:
                 effective.original_route = route  # type: ignore[attr-defined]
+                # FastAPI's effective route context names the rebuilt route so.
+                effective.starlette_route = effective  # type: ignore[attr-defined]
                 with_body_limit(effective, context.max_body_size)
         self._cache[id(route)] = (route, effective)
         return effective
@@ -106,11 +108,14 @@ class IncludedRouter(BaseRoute):
         return Match.NONE, {}, None
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # As FastAPI's `_IncludedRouter.matches`: the match, and an empty child scope (`handle`
+        # selects the route again and fills the scope; metrics libraries rely on this shape).
         if self.original_router.has_routing_hooks:
             with _selecting(scope, self):  # the router's `matches` answers for this inclusion
-                return self.original_router.matches(scope)
-        match, child_scope, _ = self.select(scope)
-        return match, child_scope
+                match, _ = self.original_router.matches(scope)
+                return match, {}
+        match, _, _ = self.select(scope)
+        return match, {}
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.original_router.has_routing_hooks:

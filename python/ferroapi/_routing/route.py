@@ -27,6 +27,7 @@ from ferroapi._routing.options import FormLimits
 from ferroapi._routing.paths import compile_path_lazily
 from ferroapi._routing.routelist import mark_routes_changed
 from ferroapi.datastructures import Default, DefaultPlaceholder
+from ferroapi.dependencies.signature import declared_signature
 from ferroapi.sse import EventSourceResponse, ServerSentEvent
 from ferroapi.types import IncEx
 from ferroapi.utils import generate_unique_id, is_body_allowed_for_status_code
@@ -144,6 +145,8 @@ class APIRoute(StarletteRoute):
 
     plan: RoutePlan
     original_route: APIRoute | None = None
+    # FastAPI's effective route contexts carry the rebuilt starlette route here (None for API routes).
+    starlette_route: BaseRoute | None = None
     _app: ASGIApp
     # The route attributes the plan was built from (`_plan_inputs`): a handler built later, by an
     # extension calling `get_route_handler()` after editing the route, gets a plan of what it is now.
@@ -272,6 +275,8 @@ class APIRoute(StarletteRoute):
     def _analyse_dependencies(self) -> None:
         from ferroapi.dependencies.analyze import get_body_field, get_flat_dependant, should_embed_body_fields
 
+        # The endpoint's `__signature__` now: an inclusion re-reads the parameters if it changes.
+        self.analysed_signature = declared_signature(self.endpoint)
         self.dependant = build_dependant(
             path=self.path_format, call=self.endpoint, dependencies=self.dependencies
         )
@@ -377,6 +382,7 @@ class APIWebSocketRoute(StarletteWebSocketRoute):
         self.dependencies: list[Depends] = list(dependencies or [])
         self.dependency_overrides_provider = dependency_overrides_provider
         self.path_regex, self.path_format, self.param_convertors = compile_path_lazily(path)
+        self.analysed_signature = declared_signature(self.endpoint)
         self.dependant = build_dependant(
             path=self.path_format, call=self.endpoint, dependencies=self.dependencies
         )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from ferroapi.dependencies.models import Dependant
+from ferroapi.dependencies.signature import declared_signature
 
 if TYPE_CHECKING:
     from ferroapi import params
@@ -68,6 +69,7 @@ def current_base() -> AnalysisBase | None:
 def _base_for(
     *,
     call: Callable[..., Any] | None,
+    signature: Any,
     path: str,
     dependant: Dependant | None,
     dependencies: Sequence[params.Depends],
@@ -83,6 +85,7 @@ def _base_for(
         dependant is None
         or call is None
         or dependant.call is not call
+        or signature is not declared_signature(call)  # a class-based view rewrote the parameters
         or dependant.path != path
         or len(subs) < len(own)
         or any(sub.call is not depends.dependency for sub, depends in zip(subs, own, strict=False))
@@ -103,17 +106,25 @@ def analysis_base(
     *,
     shared: SharedAnalyses,
     call: Callable[..., Any] | None = None,
+    signature: Any = None,
     path: str = "",
     dependant: Dependant | None = None,
     dependencies: Sequence[params.Depends] = (),
 ) -> Iterator[None]:
     """While active, analysing a route of `call` reuses `dependant` (analysed for `path`, with the
-    parameter-less `dependencies` first); other parameter-less dependencies are analysed once into
-    `shared` (per set of path parameter names) and copied from there.
+    parameter-less `dependencies` first, while `call.__signature__` was `signature`); other
+    parameter-less dependencies are analysed once into `shared` (per set of path parameter names)
+    and copied from there.
     """
-    token = _BASE.set(
-        _base_for(call=call, path=path, dependant=dependant, dependencies=dependencies, shared=shared)
+    base = _base_for(
+        call=call,
+        signature=signature,
+        path=path,
+        dependant=dependant,
+        dependencies=dependencies,
+        shared=shared,
     )
+    token = _BASE.set(base)
     try:
         yield
     finally:

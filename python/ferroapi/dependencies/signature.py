@@ -16,6 +16,7 @@ from typing import Any, ForwardRef
 from pydantic._internal import _typing_extra
 
 __all__ = [
+    "declared_signature",
     "get_typed_annotation",
     "get_typed_return_annotation",
     "get_typed_signature",
@@ -139,17 +140,23 @@ def get_typed_annotation(annotation: Any, globalns: dict[str, Any]) -> Any:
 
 
 # Typed signatures of callables analysed before (a dependency shared by many routes, an endpoint
-# analysed for a route and again for its included copy). Only fully evaluated ones are kept: a string
-# naming something not defined yet must be evaluated again next time, as FastAPI does.
-_TYPED_SIGNATURES: dict[_Identity, inspect.Signature] = {}
+# analysed for a route and again for its included copy), with the `__signature__` they were read
+# under: class-based views assign one to an endpoint after registering it. Only fully evaluated ones
+# are kept: a string naming something not defined yet must be evaluated again next time, as FastAPI does.
+_TYPED_SIGNATURES: dict[_Identity, tuple[Any, inspect.Signature]] = {}
 _TYPED_SIGNATURES_MAX = 4096
+
+
+def declared_signature(call: Callable[..., Any]) -> Any:
+    """The `__signature__` set on `call` (None when there is none): a new one means new parameters."""
+    return getattr(call, "__signature__", None)
 
 
 def get_typed_signature(call: Callable[..., Any]) -> inspect.Signature:
     key = _Identity(call)
     cached = _TYPED_SIGNATURES.get(key)
-    if cached is not None:
-        return cached
+    if cached is not None and cached[0] is declared_signature(call):
+        return cached[1]
     signature, evaluated = _evaluated_signature(call)
     if evaluated:
         typed = signature  # every annotation evaluated already (the return one too)
@@ -166,7 +173,7 @@ def get_typed_signature(call: Callable[..., Any]) -> inspect.Signature:
     if evaluated and not any(isinstance(p.annotation, (str, ForwardRef)) for p in typed.parameters.values()):
         if len(_TYPED_SIGNATURES) >= _TYPED_SIGNATURES_MAX:
             _TYPED_SIGNATURES.clear()
-        _TYPED_SIGNATURES[key] = typed
+        _TYPED_SIGNATURES[key] = (declared_signature(call), typed)
     return typed
 
 
