@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from typing_extensions import Unpack, deprecated
 
+from ferroapi._foreign import counterpart_exception, foreign_exception_classes
 from ferroapi._pipeline.app_limit import AppBodyLimitMiddleware
 from ferroapi._pipeline.entry import AppEntry
 from ferroapi._pipeline.limits import DEFAULT_MAX_BODY_SIZE
@@ -213,6 +214,7 @@ class FerroAPI(Starlette):
                 error_handler = value
             else:
                 handlers[key] = value
+        _answer_foreign_exceptions(handlers)
         if not self.user_middleware:
             return AppEntry(self.router, handlers, error_handler, self.debug)
         app: ASGIApp = ExceptionMiddleware(self.router, handlers=handlers, debug=self.debug)
@@ -383,6 +385,28 @@ class FerroAPI(Starlette):
             return func
 
         return decorator
+
+
+_DEFAULT_HANDLERS = (
+    http_exception_handler,
+    request_validation_exception_handler,
+    websocket_request_validation_exception_handler,
+)
+
+
+def _answer_foreign_exceptions(handlers: dict[Any, Any]) -> None:
+    """Real-FastAPI exception classes (an extension that imports `fastapi` itself raises them, or
+    registers handlers for them) are answered as their ferroapi counterparts are."""
+    for foreign in [key for key in handlers if counterpart_exception(key) is not None]:
+        ours = counterpart_exception(foreign)
+        if handlers.get(ours) in (None, *_DEFAULT_HANDLERS):  # the app's own choice beats a default
+            handlers[ours] = handlers[foreign]
+    for foreign in foreign_exception_classes():
+        ours = counterpart_exception(foreign)
+        # What starlette's lookup would pick for an instance of the counterpart (its MRO, in order).
+        handler = next((handlers[cls] for cls in ours.__mro__ if cls in handlers), None)
+        if handler is not None:
+            handlers.setdefault(foreign, handler)
 
 
 # FastAPI's name: `from ferroapi import FastAPI` keeps renamed imports working.

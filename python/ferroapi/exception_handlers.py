@@ -29,12 +29,13 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
 
 
 async def request_validation_exception_handler(request: Request, exc: Exception) -> JSONResponse:
-    """422 with the validation errors as `detail`."""
-    assert isinstance(exc, RequestValidationError)
-    return JSONResponse(status_code=422, content={"detail": jsonable_encoder(exc.errors())})
+    """422 with the validation errors as `detail` (also for the real FastAPI's error class, raised by
+    an extension that imports `fastapi` itself: anything with `errors()`)."""
+    assert isinstance(exc, RequestValidationError) or callable(getattr(exc, "errors", None))
+    return JSONResponse(status_code=422, content={"detail": jsonable_encoder(exc.errors())})  # type: ignore[attr-defined]
 
 
 async def websocket_request_validation_exception_handler(websocket: WebSocket, exc: Exception) -> None:
     """Close the socket with 1008 and the errors as the reason."""
-    assert isinstance(exc, WebSocketRequestValidationError)
-    await websocket.close(code=WS_1008_POLICY_VIOLATION, reason=jsonable_encoder(exc.errors()))
+    assert isinstance(exc, WebSocketRequestValidationError) or callable(getattr(exc, "errors", None))
+    await websocket.close(code=WS_1008_POLICY_VIOLATION, reason=jsonable_encoder(exc.errors()))  # type: ignore[attr-defined]

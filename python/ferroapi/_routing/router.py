@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from typing_extensions import Unpack, deprecated
 
+from ferroapi._foreign import refuse_foreign_route, refuse_foreign_router
 from ferroapi._pipeline.limits import (
     first_limit,
     inherit_form_limits,
@@ -79,6 +80,8 @@ class APIRouter(starlette_routing.Router):
         form_limits: FormLimits | None = None,
     ) -> None:
         validate_max_body_size(max_body_size)
+        for route in routes or ():
+            refuse_foreign_route(route)
         super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default)
         self.lifespan_context = lifespan_context(self, lifespan)
         check_prefix(prefix)
@@ -363,6 +366,7 @@ class APIRouter(starlette_routing.Router):
         max_body_size: int | None = None,
         form_limits: FormLimits | None = None,
     ) -> None:
+        refuse_foreign_router(router)
         check_inclusion(self, router, prefix)
         validate_max_body_size(max_body_size)
         context = include_context(

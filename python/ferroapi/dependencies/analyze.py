@@ -21,6 +21,7 @@ from starlette.websockets import WebSocket
 from ferroapi import params
 from ferroapi._compat.shared import lenient_issubclass
 from ferroapi._fields import ModelField
+from ferroapi._foreign import adopt_declaration
 from ferroapi.dependencies.models import Dependant
 from ferroapi.dependencies.param import ParamDetails, analyze_param, injected_types
 from ferroapi.dependencies.reuse import copy_dependant, current_base
@@ -51,6 +52,7 @@ def get_path_param_names(path: str) -> set[str]:
 
 def get_parameterless_sub_dependant(*, depends: params.Depends, path: str) -> Dependant:
     """A dependant for `dependencies=[Depends(...)]` of a route or router: called, value unused."""
+    depends = adopt_declaration(depends)
     assert callable(depends.dependency), "A parameter-less dependency must have a callable dependency"
     base = current_base()
     if base is None:

@@ -19,6 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, SupportsIndex
 
 from ferroapi._fields import ModelField
+from ferroapi._foreign import is_foreign_security_scheme
 from ferroapi.concurrency import DependencyConcurrency
 from ferroapi.dependencies.signature import (  # the _cached names: FastAPI's, kept importable here
     _Identity,
@@ -226,7 +227,7 @@ class Dependant:
                     is_coroutine_callable(call),
                     is_gen_callable(call),
                     is_async_gen_callable(call),
-                    isinstance(unwrap_call(call), SecurityBase),
+                    _is_scheme(unwrap_call(call)),
                 )
             object.__setattr__(self, "_kind", kind)
         return kind
@@ -302,6 +303,10 @@ _FASTAPI_FIELDS = frozenset(
         "concurrency",
     }
 )
+
+
+def _is_scheme(value: Any) -> bool:
+    return isinstance(value, SecurityBase) or is_foreign_security_scheme(value)
 
 
 def seal(dependant: Dependant) -> None:

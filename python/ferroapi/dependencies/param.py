@@ -30,6 +30,7 @@ from ferroapi._compat.shared import (
     lenient_issubclass,
 )
 from ferroapi._fields import ModelField, create_model_field
+from ferroapi._foreign import adopt_declaration
 from ferroapi.dependencies.body import add_form_union_validators, form_union_models
 from ferroapi.dependencies.fieldinfo import ensure_multipart_is_installed, merge_annotated, model_type
 
@@ -55,7 +56,7 @@ def _declaration_in_annotated(annotation: Any) -> FieldInfo | params.Depends | N
     """The last ferroapi declaration (Query(), Body(), Depends()...) inside `Annotated[...]`."""
     found = [
         arg
-        for arg in get_args(annotation)[1:]
+        for arg in map(adopt_declaration, get_args(annotation)[1:])
         if isinstance(arg, (params.Param, params.Body, params.Depends))
     ]
     return found[-1] if found else None
@@ -81,6 +82,7 @@ def analyze_param(
     *, param_name: str, annotation: Any, value: Any, path_param_names: set[str]
 ) -> ParamDetails:
     """Classify one signature parameter: a dependency, an injected object, or a validated field."""
+    value = adopt_declaration(value)  # a real-FastAPI `Depends()`/`Query()` means the same here
     is_path = param_name in path_param_names
     if is_typealiastype(annotation):
         annotation = annotation.__value__  # PEP 695 `type X = ...`

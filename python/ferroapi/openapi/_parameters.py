@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import AliasChoices, AliasPath, BaseModel, Json
 
+from ferroapi._foreign import is_foreign_security_scheme
 from ferroapi.dependencies.fieldinfo import model_fields
 from ferroapi.encoders import jsonable_encoder
 from ferroapi.openapi._jsonschema import (
@@ -98,7 +99,9 @@ def dependency_data(dependant: Any) -> DependencyData:
             data.params(loc).extend(getattr(dependant, f"{loc}_params"))
         scopes = parent_scopes.copy()
         scopes.extend(s for s in _own_scopes(dependant) if s not in scopes)
-        if not is_root and isinstance(unwrap_call(dependant.call), SecurityBase):
+        # A real-FastAPI scheme handed over by an extension counts too (`_foreign`).
+        scheme = unwrap_call(dependant.call)
+        if not is_root and (isinstance(scheme, SecurityBase) or is_foreign_security_scheme(scheme)):
             data.security_dependencies.append((dependant, scopes))
         stack.extend((sub, scopes, False) for sub in reversed(dependant.dependencies))
     return data
