@@ -80,6 +80,18 @@ wheel: $(STAMPS)/venv ## build a release wheel into dist/
 conformance: setup ## run FastAPI 0.165.0's own test suite against ferroapi (imports aliased; FERRO_CONFORMANCE_CACHE=dir to isolate a run)
 	$(PY) scripts/conformance.py $(CONFORMANCE_ARGS)
 
+.PHONY: ecosystem
+ecosystem: setup ## the test suites of FastAPI extensions (pinned sdists) on ferroapi, scored against FastAPI
+	$(PY) scripts/ecosystem.py $(ECOSYSTEM_ARGS)
+
+.PHONY: ecosystem-quick
+ecosystem-quick: setup ## a bounded subset of `make ecosystem` (a few test files per extension)
+	$(PY) scripts/ecosystem.py --quick $(ECOSYSTEM_ARGS)
+
+.PHONY: unchanged-app
+unchanged-app: setup ## an unmodified FastAPI app + extension under ferroapi run vs FastAPI, fresh venv (PyPI)
+	$(PY) -m pytest -m slow tests/e2e/test_unchanged_fastapi_app.py $(PYTEST_ARGS)
+
 .PHONY: clean
 clean: ## remove build products and the virtualenv
 	rm -rf $(VENV) $(STAMPS) target dist .conformance
