@@ -179,3 +179,23 @@ def test_constants_and_reexports() -> None:
     assert utils._get_cache_key is ferroapi.dependencies.models._get_cache_key
     with pytest.raises(AttributeError):
         utils.no_such_name  # noqa: B018
+
+
+def test_grouped_parameters_keep_their_models_config() -> None:
+    from pydantic import ConfigDict, Field
+
+    class Legacy(BaseModel):
+        model_config = ConfigDict(validate_by_alias=False)
+        int_value: int = Field(alias="legacy")
+
+    documents = []
+    for fw in (ferroapi, fastapi):
+        app = fw.FastAPI()
+
+        @app.get("/query")
+        def read(data: Annotated[Legacy, fw.Query()]) -> None:
+            return None
+
+        documents.append(app.openapi()["paths"]["/query"]["get"]["parameters"])
+    assert documents[0] == documents[1]
+    assert documents[0][0]["name"] == "int_value"

@@ -94,7 +94,10 @@ def schema_field(field: Any) -> SchemaField:
     kept = _WRAPPERS.get(id(field))
     if kept is not None and kept[0] is field:
         return kept[1]
-    wrapped = SchemaField(field.field_info, field.name, getattr(field, "mode", "validation"), source=field)
+    mode = getattr(field, "mode", "validation")
+    wrapped = SchemaField(
+        field.field_info, field.name, mode, config=getattr(field, "config", None), source=field
+    )
     try:
         field._ferroapi_schema_field = wrapped
     except (AttributeError, TypeError):
