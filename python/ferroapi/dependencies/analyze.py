@@ -30,6 +30,8 @@ from ferroapi.exceptions import DependencyScopeError
 
 __all__ = [
     "ParamDetails",
+    "add_non_field_param_to_dependency",
+    "add_param_to_fields",
     "analyze_param",
     "build_route_dependant",
     "get_body_field",
@@ -188,12 +190,24 @@ def _add_injected_param(param_name: str, annotation: Any, dependant: Dependant) 
     return True
 
 
+def add_non_field_param_to_dependency(
+    *, param_name: str, type_annotation: Any, dependant: Dependant
+) -> bool | None:
+    """FastAPI's name for recording an injected parameter: True when `type_annotation` is one the
+    framework passes (Request, Response...), None otherwise (FastAPI returns no False)."""
+    return True if _add_injected_param(param_name, type_annotation, dependant) else None
+
+
 def _add_field(field: ModelField, dependant: Dependant) -> None:
-    info = field.field_info
-    if isinstance(info, params.Body):
+    if isinstance(field.field_info, params.Body):
         dependant.body_params.append(field)
-        return
-    location = getattr(info, "in_", None)
+    else:
+        add_param_to_fields(field=field, dependant=dependant)
+
+
+def add_param_to_fields(*, field: ModelField, dependant: Dependant) -> None:
+    """A path, query, header or cookie parameter into the dependant's list for its location."""
+    location = getattr(field.field_info, "in_", None)
     if location == params.ParamTypes.path:
         dependant.path_params.append(field)
     elif location == params.ParamTypes.query:

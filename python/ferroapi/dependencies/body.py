@@ -34,6 +34,7 @@ __all__ = [
     "add_form_union_validators",
     "decoded_body",
     "form_model",
+    "form_model_supplied",
     "form_models",
     "form_union_models",
     "should_embed_body_fields",
@@ -270,12 +271,14 @@ class BodyReader:
 
 def _form_model_supplied(field: _BodyField, form: FormData) -> bool:
     """Whether anything of one of the models was sent (checked on raw keys, empty values count)."""
-    for model in field.form_models:
-        names = {alias for f in model_fields(model) for alias, _ in param_aliases(f)}
-        strict_extra = model.model_config.get("extra") in ("allow", "forbid")
-        if names.intersection(form) or (strict_extra and form):
-            return True
-    return False
+    return any(form_model_supplied(model, form) for model in field.form_models)
+
+
+def form_model_supplied(model: type[BaseModel], form: FormData) -> bool:
+    """Whether the form holds a key of `model` (or any key, when the model's `extra` claims them)."""
+    names = {alias for f in model_fields(model) for alias, _ in param_aliases(f)}
+    strict_extra = model.model_config.get("extra") in ("allow", "forbid")
+    return bool(names.intersection(form) or (strict_extra and form))
 
 
 def _form_items(fields: list[_FormKeys], form: FormData) -> Iterator[tuple[str, Any, _FormKeys | None]]:

@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any, Literal, SupportsIndex
 from ferroapi._fields import ModelField
 from ferroapi._foreign import is_foreign_security_scheme
 from ferroapi.concurrency import DependencyConcurrency
+from ferroapi.concurrency import _DependencyConcurrency as _DependencyConcurrency
 from ferroapi.dependencies.signature import (  # the _cached names: FastAPI's, kept importable here
+    _CALLABLE_CLASSIFICATION_CACHE_SIZE,  # noqa: F401
     _Identity,
     _is_async_gen_callable_cached,  # noqa: F401
     _is_coroutine_callable_cached,  # noqa: F401
@@ -32,6 +34,7 @@ from ferroapi.dependencies.signature import (  # the _cached names: FastAPI's, k
     unwrap_call,
 )
 from ferroapi.security.base import SecurityBase
+from ferroapi.types import DependencyCacheKey
 
 if TYPE_CHECKING:
     from ferroapi.dependencies.plan import SolvePlan
@@ -39,8 +42,9 @@ if TYPE_CHECKING:
 __all__ = ["GRAPH_EPOCH", "CacheKey", "Dependant", "SecurityRequirement", "TrackedList", "seal"]
 
 # (callable, OAuth scopes when the subtree reads them, computed scope): two occurrences of a
-# dependency with equal keys share one result per request (unless `use_cache=False`).
-CacheKey = tuple[Callable[..., Any] | None, tuple[str, ...], str]
+# dependency with equal keys share one result per request (unless `use_cache=False`). FastAPI's
+# `DependencyCacheKey` (`ferroapi.types`), the same object under the name ferroapi's solver uses.
+CacheKey = DependencyCacheKey
 
 # Bumped by every change to a sealed dependant (a node of a compiled graph).
 GRAPH_EPOCH = [0]

@@ -88,18 +88,22 @@ def _coroutine(candidate: Any, index: int) -> bool:
     return _iscoroutinefunction(candidate) and (index >= 2 or inspect.isroutine(candidate))
 
 
+# Callables classified per question, kept (FastAPI's size; `dependencies.models` exports the name).
+_CALLABLE_CLASSIFICATION_CACHE_SIZE = 4096
+
+
 # One cache per question, keyed by identity (FastAPI's names, used by its test-suite).
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=_CALLABLE_CLASSIFICATION_CACHE_SIZE)
 def _is_coroutine_callable_cached(identity: _Identity) -> bool:
     return _classify(identity.call, _coroutine)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=_CALLABLE_CLASSIFICATION_CACHE_SIZE)
 def _is_gen_callable_cached(identity: _Identity) -> bool:
     return _classify(identity.call, lambda c, _: inspect.isgeneratorfunction(c))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=_CALLABLE_CLASSIFICATION_CACHE_SIZE)
 def _is_async_gen_callable_cached(identity: _Identity) -> bool:
     return _classify(identity.call, lambda c, _: inspect.isasyncgenfunction(c))
 
