@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -40,6 +42,7 @@ import tarfile
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -122,6 +125,7 @@ PROJECTS: dict[str, Project] = {
         tests=["tests"],
         quick=["tests/test_router_generation.py"],
         addopts="",
+        wall=1800,  # 4,400 tests
     ),
     "fastapi-jsonrpc": Project(
         version="4.1.0",
@@ -174,7 +178,7 @@ PROJECTS: dict[str, Project] = {
             "redis",
         ],
         tests=["tests"],
-        quick=["tests/test_router_auth.py", "tests/test_openapi.py"],
+        quick=["tests/test_openapi.py", "tests/test_router_register.py"],
     ),
     "opentelemetry-instrumentation-fastapi": Project(
         version="0.66b2",
@@ -204,7 +208,11 @@ PROJECTS: dict[str, Project] = {
             "requests",
         ],
         tests=["tests/integrations/fastapi"],
-        quick=["tests/integrations/fastapi"],
+        quick=[
+            "tests/integrations/fastapi/test_fastapi.py::test_transaction_style",
+            "tests/integrations/fastapi/test_fastapi.py::test_request_body_data_collection",
+            "tests/integrations/fastapi/test_fastapi.py::test_response_status_code_ok_in_transaction_context",
+        ],
         addopts="",  # coverage and -s
     ),
     "fastapi-azure-auth": Project(
@@ -314,6 +322,10 @@ def base_python() -> str:
 # ---- 1-2: tools, sdists -------------------------------------------------------------------------
 
 
+class SetupError(Exception):
+    """A project's sdist or virtualenv could not be made: that project is reported, the others run."""
+
+
 def tools_python() -> Path:
     tools = CACHE / "tools"
     stamp = tools / ".ready"
@@ -324,10 +336,10 @@ def tools_python() -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
     print("creating the tools virtualenv (build backends for reading sdist metadata) ...", flush=True)
     if run([base_python(), "-m", "venv", str(tools)], timeout=300) != 0:
-        sys.exit("could not create the tools virtualenv")
+        raise SetupError("could not create the tools virtualenv")
     cmd = [str(python), "-m", "pip", "install", "--quiet", "--only-binary", ":all:", *BACKENDS]
     if run(cmd, timeout=900, env=clean_env()) != 0:
-        sys.exit("could not install the build backends into the tools virtualenv")
+        raise SetupError("could not install the build backends into the tools virtualenv")
     stamp.touch()
     return python
 
@@ -349,7 +361,7 @@ def sdist_dir(name: str, project: Project) -> Path:
             # uv-build's backend finds its binary on PATH.
             env = clean_env(PATH=f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}")
             if run(cmd, timeout=900, env=env) != 0:
-                sys.exit(f"could not download the {name}=={project.version} sdist")
+                raise SetupError(f"could not download the {name}=={project.version} sdist")
             (downloaded,) = Path(tmp).glob("*.tar.gz")
             target = downloads / downloaded.name
             downloaded.replace(target)
@@ -400,7 +412,7 @@ def project_venv(name: str, project: Project) -> Path:
     print(f"  creating the {name} virtualenv (log: {log.relative_to(ROOT) if ROOT in log.parents else log})")
     env = clean_env()
     if run([base_python(), "-m", "venv", str(home)], timeout=300, log=log) != 0:
-        sys.exit(f"could not create {home}")
+        raise SetupError(f"could not create {home}")
     pip = [str(python), "-m", "pip", "install", "--quiet"]
     steps = [
         # The package and what its tests need, as its own requirements resolve.
@@ -411,7 +423,7 @@ def project_venv(name: str, project: Project) -> Path:
     ]
     for cmd in steps:
         if run(cmd, timeout=1800, log=log, env=env) != 0:
-            sys.exit(f"pip install failed for {name}: see {log}")
+            raise SetupError(f"pip install failed for {name}: see {log}")
     site = Path(
         subprocess.check_output(
             [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
@@ -484,7 +496,8 @@ def first_line(tag: ET.Element) -> str:
     return message.splitlines()[0][:300] if message else ""
 
 
-def case_id(tc: ET.Element) -> str:
+def case_id(tc: ET.Element, root: Path) -> str:
+    """pytest's node id (file::Class::name) rebuilt from junit's attributes, relative to `root`."""
     file = (tc.get("file") or "").replace(os.sep, "/")
     name, classname = tc.get("name", ""), tc.get("classname", "")
     if not file:
@@ -498,17 +511,60 @@ def case_id(tc: ET.Element) -> str:
         return f"{file}::{name}"
     if classname.startswith(module + "."):
         return f"{file}::{classname[len(module) + 1 :].replace('.', '::')}::{name}"
+    # A test inherited from a class in another file: junit's file is where it is defined, the
+    # classname's module is where it was collected, as in pytest's node id.
+    parts = classname.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        candidate = "/".join(parts[:cut]) + ".py"
+        if (root / candidate).is_file():
+            return "::".join([candidate, *parts[cut:], name])
     return f"{file}::{classname}::{name}"
 
 
+# Parts of a parametrized test's id that change from run to run: memory addresses, UUIDs, and random
+# tokens (secrets generated at import): a [\w-] run holding an alphanumeric piece of 8+ characters with
+# at least two capitals, two small letters and a digit (a word like "ValueError" or "codes10" has not).
+ADDRESS_OR_UUID = re.compile(
+    r"0x[0-9a-fA-F]{6,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+WORDISH = re.compile(r"[\w-]{8,}", re.ASCII)
+PIECE = re.compile(r"[A-Za-z0-9]{8,}")
+
+
+def looks_random(piece: str) -> bool:
+    upper = sum(c.isupper() for c in piece)
+    lower = sum(c.islower() for c in piece)
+    return upper >= 2 and lower >= 2 and any(c.isdigit() for c in piece)
+
+
+def mask_unstable(params: str) -> str:
+    params = ADDRESS_OR_UUID.sub("*", params)
+    return WORDISH.sub(lambda m: "*" if any(map(looks_random, PIECE.findall(m[0]))) else m[0], params)
+
+
+def stable_id(test_id: str, seen: Counter[str]) -> str:
+    """The id with its unstable parameter parts masked, numbered in collection order (`#n`)."""
+    head, bracket, params = test_id.partition("[")
+    if not bracket:
+        return test_id
+    masked = mask_unstable(params)
+    if masked == params:
+        return test_id
+    key = f"{head}[{masked}"
+    seen[key] += 1
+    return f"{key}#{seen[key]}"
+
+
 def parse_junit(junit: Path) -> dict[str, Case] | None:
+    """Outcomes by node id; the junit file lies in the root the ids are relative to."""
     try:
         root = ET.parse(junit).getroot()
     except (OSError, ET.ParseError):
         return None
     cases: dict[str, Case] = {}
+    seen: Counter[str] = Counter()
     for tc in root.iter("testcase"):
-        cid = case_id(tc)
+        cid = stable_id(case_id(tc, junit.parent), seen)
         outcome, message = "passed", ""
         for tag, label in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
             child = tc.find(tag)
@@ -539,6 +595,11 @@ def pytest_cmd(python: Path, project: Project, paths: list[str], junit: Path, ti
     cmd += [f"--rootdir={junit.parent}"]
     cmd += [f"--junitxml={junit}", "-o", "junit_family=xunit1", "-o", "junit_logging=no"]
     cmd += [f"--timeout={timeout}", "--continue-on-collection-errors"]
+    # FERROAPI_FASTAPI_ALIAS's start-up hook imports ferroapi, hence anyio, before pytest starts, so
+    # pytest warns that it cannot assertion-rewrite anyio's pytest plugin: fatal in a suite whose
+    # configuration turns warnings into errors (cadwyn), though no test depends on it. Ignored in both
+    # frameworks' runs (it never fires on FastAPI); reported separately (a start-up hook issue).
+    cmd += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     if project.addopts is not None:
         cmd += ["-o", f"addopts={project.addopts}"]
     return [*cmd, *project.args, *paths]
@@ -546,8 +607,11 @@ def pytest_cmd(python: Path, project: Project, paths: list[str], junit: Path, ti
 
 def run_suite(name: str, project: Project, framework: str, args: argparse.Namespace) -> Run:
     started = time.monotonic()
-    src = sdist_dir(name, project)
-    python = project_venv(name, project)
+    try:
+        src = sdist_dir(name, project)
+        python = project_venv(name, project)
+    except SetupError as exc:
+        return Run({}, str(exc), time.monotonic() - started)
     problem = check_framework(python, framework, args)
     if problem:
         return Run({}, problem, time.monotonic() - started)
@@ -678,8 +742,15 @@ def load_reference(name: str) -> dict[str, object] | None:
 
 
 def in_paths(test_id: str, paths: list[str]) -> bool:
+    """Whether a test is selected by pytest arguments: directories, files or node-id prefixes."""
     file = test_id.split("::", 1)[0]
-    return any(file == p or file.startswith(p.rstrip("/") + "/") for p in paths)
+    for p in paths:
+        if "::" in p:
+            if test_id == p or test_id.startswith((p + "::", p + "[")):
+                return True
+        elif file == p or file.startswith(p.rstrip("/") + "/"):
+            return True
+    return False
 
 
 @dataclass
@@ -765,17 +836,41 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--verbose", action="store_true", help="print pytest's output")
     p.add_argument(
         "--ferroapi-src",
-        type=lambda v: Path(v).resolve(),
-        default=FERROAPI_SRC,
-        help="the directory holding the ferroapi package to test (default: this repository's python/;"
-        " e.g. a snapshot of HEAD with the built extension copied in, while others edit the tree)",
+        default=str(FERROAPI_SRC),
+        help="the directory holding the ferroapi package to test (default: this repository's python/), or"
+        " HEAD: the committed python/ tree (git archive) with the built extension copied in, to measure"
+        " the last commit while the work tree is being edited",
     )
     p.add_argument("--json", type=Path, help="also write the scores (and failing ids) as JSON here")
     return p.parse_args(argv)
 
 
+def head_snapshot() -> Path:
+    """python/ as committed at HEAD, plus the compiled extension from the work tree (not in git)."""
+    commit = subprocess.check_output(["git", "rev-parse", "HEAD"], cwd=ROOT, text=True).strip()
+    target = CACHE / "ferroapi-head"
+    stamp = target / ".commit"
+    if not (stamp.exists() and stamp.read_text().strip() == commit):
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "archive", commit, "python"], cwd=ROOT, capture_output=True, check=True
+        )
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(target, filter="data")
+            else:  # pragma: no cover - Python without PEP 706 backports
+                tar.extractall(target)
+        for built in (FERROAPI_SRC / "ferroapi").glob("_ferroapi*.so"):
+            shutil.copy2(built, target / "python" / "ferroapi" / built.name)
+        stamp.write_text(commit + "\n")
+    print(f"ferroapi from HEAD {commit[:10]} (extension built in the work tree)")
+    return target / "python"
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    args.ferroapi_src = head_snapshot() if args.ferroapi_src == "HEAD" else Path(args.ferroapi_src).resolve()
     started = time.monotonic()
     names = args.project or list(PROJECTS)
     if args.record_reference:
