@@ -12,7 +12,7 @@ options, cached per original route.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, compile_path
 
 from ferroapi._pipeline.handler import RouteApp
-from ferroapi._pipeline.limits import first_limit
+from ferroapi._pipeline.limits import first_limit, validate_form_limits, validate_max_body_size
 from ferroapi._routing.options import STREAM_OPTIONS
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute, effective_route_context_var
 from ferroapi.datastructures import Default, DefaultPlaceholder
@@ -91,6 +91,53 @@ class IncludeContext:
             form_limits={**outer.form_limits, **self.form_limits},
             analyses=outer.analyses,
         )
+
+    # ---- FastAPI's names (`_RouterIncludeContext` is this class) ----------------------------------
+    @classmethod
+    def for_include(
+        cls,
+        *,
+        parent_router: APIRouter,
+        included_router: APIRouter,
+        prefix: str = "",
+        tags: list[str | Enum] | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        default_response_class: type[Response] | DefaultPlaceholder = Default(JSONResponse),
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        callbacks: list[BaseRoute] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        generate_unique_id_function: Callable[[Any], str] | DefaultPlaceholder = Default(generate_unique_id),
+        max_body_size: int | None = None,
+        form_limits: Mapping[str, Any] | None = None,
+    ) -> IncludeContext:
+        """The context `parent_router.include_router(included_router, ...)` records."""
+        validate_max_body_size(max_body_size)
+        return include_context(
+            parent=parent_router,
+            router=included_router,
+            prefix=prefix,
+            tags=tags,
+            dependencies=dependencies,
+            default_response_class=default_response_class,
+            responses=responses,
+            callbacks=callbacks,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+            generate_unique_id_function=generate_unique_id_function,
+            max_body_size=max_body_size,
+            form_limits=validate_form_limits(form_limits),
+        )
+
+    def combine(self, child_context: IncludeContext) -> IncludeContext:
+        """A nested inclusion (`child_context`) as seen through this enclosing one. Its form limits
+        include this one's (FastAPI's enclosing router applies its own when the request passes it;
+        ferroapi's routes carry the merged limits, inclusions being flattened into the table)."""
+        return child_context.within(self)
+
+    def path_for(self, route: Any) -> str:
+        """The path of one of the included router's routes under this inclusion."""
+        return self.prefix + str(route.path)
 
     def _reusing(self, route: APIRoute | APIWebSocketRoute) -> AbstractContextManager[None]:
         """The effective route's analysis copies the original's when the inclusion changes nothing
