@@ -7,6 +7,7 @@ Request path: `__call__` -> ServerErrorMiddleware -> body limit -> user middlewa
 
 from __future__ import annotations
 
+import importlib
 import os
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
@@ -21,9 +22,12 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
+from starlette.responses import HTMLResponse as HTMLResponse
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
+from starlette.types import AppType as AppType
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
+from starlette.types import ExceptionHandler as ExceptionHandler
 from typing_extensions import Unpack, deprecated
 
 from ferroapi._foreign import counterpart_exception, foreign_exception_classes
@@ -36,6 +40,7 @@ from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute
 from ferroapi._routing.router import ON_EVENT_DEPRECATED, APIRouter
 from ferroapi.datastructures import Default
+from ferroapi.datastructures import DefaultPlaceholder as DefaultPlaceholder
 from ferroapi.dependencies.overrides import OverridesDict
 from ferroapi.exception_handlers import (
     http_exception_handler,
@@ -47,10 +52,16 @@ from ferroapi.exceptions import (
     RequestValidationError,
     WebSocketRequestValidationError,
 )
+from ferroapi.middleware.asyncexitstack import AsyncExitStackMiddleware as AsyncExitStackMiddleware
+from ferroapi.params import Depends as Depends
 from ferroapi.types import DecoratedCallable
+from ferroapi.types import IncEx as IncEx
 from ferroapi.utils import generate_unique_id
 
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "FastAPI", "FerroAPI"]
+
+# FastAPI's name for the form limits declaration.
+_FormLimits = FormLimits
 
 
 class FerroAPI(Starlette):
@@ -411,3 +422,25 @@ def _answer_foreign_exceptions(handlers: dict[Any, Any]) -> None:
 
 # FastAPI's name: `from ferroapi import FastAPI` keeps renamed imports working.
 FastAPI = FerroAPI
+
+
+# FastAPI's names from the OpenAPI modules, which `import ferroapi` does not load (the document
+# generator alone is tens of milliseconds): resolved on first access.
+_FROM_OPENAPI = {
+    "get_openapi": "ferroapi.openapi.utils",
+    "get_redoc_html": "ferroapi.openapi.docs",
+    "get_swagger_ui_html": "ferroapi.openapi.docs",
+    "get_swagger_ui_oauth2_redirect_html": "ferroapi.openapi.docs",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _FROM_OPENAPI.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = globals()[name] = getattr(importlib.import_module(module_name), name)
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_FROM_OPENAPI})
