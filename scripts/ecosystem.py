@@ -44,7 +44,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -590,16 +590,90 @@ def has_pytest_config(root: Path) -> bool:
     return False
 
 
-def pytest_cmd(python: Path, project: Project, paths: list[str], junit: Path, timeout: int) -> list[str]:
-    cmd = [str(python), "-m", "pytest", "-q", "--no-header", "-rN", "--tb=short", "-p", "no:cacheprovider"]
+# A pytest plugin written into the work tree: each test's outcome as a JSON line as soon as it is known,
+# so a run killed at the wall clock still has results (junit is written only at the end of a session).
+PROGRESS = ".ecosystem-progress.jsonl"
+PROGRESS_PLUGIN = """\
+\"\"\"Written by ferroapi's scripts/ecosystem.py: test outcomes as JSON lines, as they are known.\"\"\"
+import json
+
+PATH = @PATH@  # absolute: tests may change the working directory
+
+
+def _write(nodeid, outcome, report):
+    text = getattr(report, "longreprtext", "") or ""
+    lines = [line[4:].strip() for line in text.splitlines() if line.startswith("E   ")]
+    with open(PATH, "a", encoding="utf-8") as out:
+        out.write(json.dumps([nodeid, outcome, (lines or [""])[0][:300]]) + "\\n")
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        outcome = "passed" if report.passed else "skipped" if report.skipped else "failed"
+    elif report.failed:
+        outcome = "error"
+    elif report.skipped and report.when == "setup":
+        outcome = "skipped"
+    else:
+        return
+    _write(report.nodeid, outcome, report)
+
+
+def pytest_collectreport(report):
+    if report.failed:
+        _write(report.nodeid, "error", report)
+"""
+PROGRESS_MODULE = "_ecosystem_progress"
+
+
+def parse_progress(path: Path) -> dict[str, Case]:
+    """The plugin's lines: the worst outcome per test (a teardown error after a pass counts)."""
+    cases: dict[str, Case] = {}
+    seen: Counter[str] = Counter()
+    ids: dict[str, str] = {}  # node id -> stable id: numbering counts each test once
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return cases
+    for line in lines:
+        try:
+            nodeid, outcome, message = json.loads(line)
+        except ValueError:
+            continue  # the line being written when the process was killed
+        if nodeid not in ids:
+            ids[nodeid] = stable_id(nodeid, seen)
+        cid = ids[nodeid]
+        previous = cases.get(cid)
+        if previous is None or previous.outcome == "passed":
+            cases[cid] = Case(cid, outcome, message)
+    return cases
+
+
+def pytest_cmd(
+    python: Path, project: Project, paths: list[str], junit: Path, args: argparse.Namespace
+) -> list[str]:
+    # --tb=line by default: formatting full tracebacks cost 13x the run time of a suite where most tests
+    # fail (cadwyn); the error's line is in junit either way.
+    cmd = [
+        str(python),
+        "-m",
+        "pytest",
+        "-q",
+        "--no-header",
+        "-rN",
+        f"--tb={args.tb}",
+        "-p",
+        "no:cacheprovider",
+    ]
     cmd += [f"--rootdir={junit.parent}"]
     cmd += [f"--junitxml={junit}", "-o", "junit_family=xunit1", "-o", "junit_logging=no"]
-    cmd += [f"--timeout={timeout}", "--continue-on-collection-errors"]
+    cmd += [f"--timeout={args.timeout}", "--continue-on-collection-errors"]
     # FERROAPI_FASTAPI_ALIAS's start-up hook imports ferroapi, hence anyio, before pytest starts, so
     # pytest warns that it cannot assertion-rewrite anyio's pytest plugin: fatal in a suite whose
     # configuration turns warnings into errors (cadwyn), though no test depends on it. Ignored in both
     # frameworks' runs (it never fires on FastAPI); reported separately (a start-up hook issue).
     cmd += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    cmd += ["-p", PROGRESS_MODULE]
     if project.addopts is not None:
         cmd += ["-o", f"addopts={project.addopts}"]
     return [*cmd, *project.args, *paths]
@@ -618,6 +692,8 @@ def run_suite(name: str, project: Project, framework: str, args: argparse.Namesp
     work = CACHE / "work" / f"{name}-{framework}"
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(src, work, symlinks=True)
+    plugin = PROGRESS_PLUGIN.replace("@PATH@", repr(str(work / PROGRESS)))
+    (work / f"{PROGRESS_MODULE}.py").write_text(plugin)
     if not has_pytest_config(work):
         # Else pytest would take the configuration of an enclosing directory (this repository's).
         (work / "pytest.ini").write_text("[pytest]\n")
@@ -630,6 +706,8 @@ def run_suite(name: str, project: Project, framework: str, args: argparse.Namesp
         **project.env,
         **framework_env(framework, args),
     )
+    if args.wall:
+        project = replace(project, wall=args.wall)
     deadline = time.monotonic() + project.wall
     cases, note = run_resilient(python, project, paths, work, env, log, deadline, args)
     if args.verbose:
@@ -652,18 +730,21 @@ def run_resilient(
     part runs on its own, so one crash costs only its part. All runs share the wall-clock deadline."""
     junit = work / ".ecosystem-junit.xml"
     junit.unlink(missing_ok=True)
+    (work / PROGRESS).unlink(missing_ok=True)
     remaining = deadline - time.monotonic()
     if remaining < 5:
         return {}, f"wall clock ({project.wall}s) used up before {' '.join(paths)} ran"
     with open(log, "a") as out:
         out.write(f"\n==== pytest {' '.join(paths)}\n")
-    cmd = pytest_cmd(python, project, paths, junit, args.timeout)
+    cmd = pytest_cmd(python, project, paths, junit, args)
     code = run(cmd, timeout=remaining, cwd=work, log=log, env=env)
     cases = parse_junit(junit)
     if cases is not None:
         return cases, ""
-    if code == -1:
-        return {}, f"timed out: the wall clock ({project.wall}s) ran out during {' '.join(paths)}"
+    if code == -1:  # killed: junit is written at the end, the plugin's lines are what there is
+        partial = parse_progress(work / PROGRESS)
+        note = f"the wall clock ({project.wall}s) ran out during {' '.join(paths)}"
+        return partial, f"{note}: {len(partial)} results kept, the tests not reached count as failing"
     parts = split_paths(work, paths, project.args)
     if parts == paths:
         tail = log.read_text(errors="replace").strip().splitlines()[-3:]
@@ -833,6 +914,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--record-reference", action="store_true", help="run twice against FastAPI, write JSON")
     p.add_argument("--against", choices=["ferroapi", "fastapi"], default="ferroapi")
     p.add_argument("--timeout", type=int, default=60, help="per-test timeout in seconds (default 60)")
+    p.add_argument("--wall", type=int, help="wall-clock bound of each project's run, seconds (overrides)")
+    p.add_argument("--tb", default="line", help="pytest's traceback style in the logs (default: line)")
     p.add_argument("--verbose", action="store_true", help="print pytest's output")
     p.add_argument(
         "--ferroapi-src",
