@@ -97,7 +97,9 @@ class Lifecycle:
 
 
 async def _close(stack: AsyncExitStack | None, exc: BaseException | None) -> bool:
-    if stack is None:
+    # A stack nothing was pushed on (the function stack of most requests) unwinds to nothing and
+    # swallows nothing: skip `__aexit__` (a coroutine per request).
+    if stack is None or not stack._exit_callbacks:  # type: ignore[attr-defined]
         return False
     if exc is None:
         await stack.__aexit__(None, None, None)

@@ -13,6 +13,7 @@ which compiled plans compare once per request (one integer comparison) and recom
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -33,7 +34,6 @@ from ferroapi.dependencies.signature import (  # the _cached names: FastAPI's, k
     is_gen_callable,
     unwrap_call,
 )
-from ferroapi.security.base import SecurityBase
 from ferroapi.types import DependencyCacheKey
 
 if TYPE_CHECKING:
@@ -310,7 +310,12 @@ _FASTAPI_FIELDS = frozenset(
 
 
 def _is_scheme(value: Any) -> bool:
-    return isinstance(value, SecurityBase) or is_foreign_security_scheme(value)
+    # No scheme can exist before `ferroapi.security` is imported: checked through sys.modules, so
+    # analysing dependencies never imports the security package (its OpenAPI models are heavy).
+    security = sys.modules.get("ferroapi.security.base")
+    if security is not None and isinstance(value, security.SecurityBase):
+        return True
+    return is_foreign_security_scheme(value)
 
 
 def seal(dependant: Dependant) -> None:
@@ -337,9 +342,9 @@ def _is_security_scheme(*, dependant: Dependant) -> bool:
     return dependant.call is not None and dependant.is_security_scheme
 
 
-def _get_security_scheme(*, dependant: Dependant) -> SecurityBase:
+def _get_security_scheme(*, dependant: Dependant) -> Any:
     scheme = unwrap_call(dependant.call)
-    assert isinstance(scheme, SecurityBase)
+    assert _is_scheme(scheme)
     return scheme
 
 
@@ -387,3 +392,13 @@ _is_coroutine_callable = is_coroutine_callable
 _is_gen_callable = is_gen_callable
 _is_async_gen_callable = is_async_gen_callable
 _CallIdentity = _Identity
+
+
+def __getattr__(name: str) -> Any:
+    # FastAPI's module imports SecurityBase; here it is resolved on first access only, because
+    # importing the security package loads the OpenAPI models (a start-up cost every app would pay).
+    if name == "SecurityBase":
+        from ferroapi.security.base import SecurityBase
+
+        return SecurityBase
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -94,7 +94,7 @@ def schema_field(field: Any) -> SchemaField:
     kept = _WRAPPERS.get(id(field))
     if kept is not None and kept[0] is field:
         return kept[1]
-    mode = getattr(field, "mode", "validation")
+    mode: Literal["validation", "serialization"] = getattr(field, "mode", "validation")
     wrapped = SchemaField(
         field.field_info, field.name, mode, config=getattr(field, "config", None), source=field
     )
