@@ -256,3 +256,58 @@ def test_no_fastapi_alias_leaves_the_app_on_fastapi(tmp_path: Path) -> None:
     finally:
         if server.poll() is None:
             server.kill()
+
+
+def _server_commands() -> dict[str, list[str]]:
+    bin_dir = Path(sys.executable).parent
+    return {
+        "uvicorn": [str(bin_dir / "uvicorn"), "main:app", "--host", "127.0.0.1", "--port", "{port}"],
+        "gunicorn": [
+            str(bin_dir / "gunicorn"),
+            "main:app",
+            "-k",
+            "uvicorn.workers.UvicornWorker",
+            "-w",
+            "2",
+            "-b",
+            "127.0.0.1:{port}",
+        ],
+        "granian": [
+            str(bin_dir / "granian"),
+            "--interface",
+            "asgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+            "main:app",
+        ],
+    }
+
+
+@pytest.mark.parametrize("server", ["uvicorn", "gunicorn", "granian"])
+def test_server_command_lines_serve_an_unchanged_app_with_the_variable(tmp_path: Path, server: str) -> None:
+    command = _server_commands()[server]
+    if not Path(command[0]).exists():
+        pytest.skip(f"{server} is not installed in this environment")
+    (tmp_path / "main.py").write_text(FASTAPI_APP)
+    port = _free_port()
+    environment = {k: v for k, v in os.environ.items() if k != ALIAS_ENV}
+    environment[ALIAS_ENV] = "1"
+    process = subprocess.Popen(
+        [part.format(port=port) for part in command],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=environment,
+    )
+    try:
+        reply = _get(port, process, "/who")
+        assert reply.json() == {"user": "ada", "framework": "ferroapi.applications"}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

@@ -138,7 +138,7 @@ def get_dependant(
                 _sub_dependant(details.depends, path=path, name=param_name, parent_scopes=current_scopes)
             )
         elif _add_injected_param(param_name, details.type_annotation, dependant):
-            assert details.field is None, f"Cannot specify multiple FerroAPI annotations for {param_name!r}"
+            assert details.field is None, f"Cannot specify multiple FastAPI annotations for {param_name!r}"
         else:
             assert details.field is not None
             _add_field(details.field, dependant)

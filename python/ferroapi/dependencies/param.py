@@ -104,13 +104,13 @@ def analyze_param(
             f"Cannot specify `Depends` in `Annotated` and default value together for {param_name!r}"
         )
         assert field_info is None, (
-            "Cannot specify a FerroAPI annotation in `Annotated` and `Depends` as a"
+            "Cannot specify a FastAPI annotation in `Annotated` and `Depends` as a"
             f" default value together for {param_name!r}"
         )
         depends = value
     elif isinstance(value, FieldInfo):
         assert field_info is None, (
-            "Cannot specify FerroAPI annotations in `Annotated` and default value together"
+            "Cannot specify FastAPI annotations in `Annotated` and default value together"
             f" for {param_name!r}"
         )
         # A copy: the same declaration object may be the default of parameters of other functions.
@@ -120,7 +120,7 @@ def analyze_param(
         # `x: Annotated[Thing, Depends()]`: the annotation is the dependency.
         depends = dataclasses.replace(depends, dependency=type_annotation)
     if depends is None and lenient_issubclass(type_annotation, injected_types()):
-        assert field_info is None, f"Cannot specify FerroAPI annotation for type {type_annotation!r}"
+        assert field_info is None, f"Cannot specify FastAPI annotation for type {type_annotation!r}"
     elif field_info is None and depends is None:
         field_info = _inferred_field_info(use_annotation, type_annotation, value, is_path=is_path)
     field = None
