@@ -901,6 +901,25 @@ def print_failures(scores: list[Score]) -> None:
         print(f"\n## {s.name} {s.version}: {len(s.failures)} reference-passing tests do not pass")
         for case in s.failures:
             print(f"  {case.outcome[:7].upper():7} {case.id}  {case.message[:200]}")
+    print_failure_groups(scores)
+
+
+VOLATILE = re.compile(r"0x[0-9a-fA-F]+|'[0-9a-f]{32}'|\d+")
+
+
+def print_failure_groups(scores: list[Score]) -> None:
+    """The failures grouped by project and error line (numbers masked), largest first, two examples each."""
+    groups: dict[tuple[str, str], list[Case]] = {}
+    for s in scores:
+        for case in s.failures:
+            groups.setdefault((s.name, VOLATILE.sub("N", case.message)[:160]), []).append(case)
+    if not groups:
+        return
+    print("\n## failures by project and error")
+    for (name, message), cases in sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[1]))):
+        print(f"  {len(cases):5} {name}: {message}")
+        for case in cases[:2]:
+            print(f"          e.g. {case.id[:150]}")
 
 
 # ---- main -------------------------------------------------------------------------------------------
