@@ -14,10 +14,17 @@ repositories). Steps, each cached under .ecosystem/ (gitignored; FERRO_ECOSYSTEM
      ferroapi itself through a .pth file holding this repository's python/ directory (no rebuild), and
      the `FERROAPI_FASTAPI_ALIAS` start-up hook. The real fastapi stays installed: the extensions depend
      on it, and it is the reference;
-  4. the suite runs from a fresh copy of the sdist's tree, in one pytest process per project (its own
-     process group, bounded wall clock, per-test timeout from pytest-timeout), results read from junit
-     xml. `FERROAPI_FASTAPI_ALIAS=1` makes `import fastapi` resolve to ferroapi from interpreter
-     start-up on (before pytest loads plugins that import fastapi themselves); unset, it is FastAPI.
+  4. the suite runs from a fresh copy of the sdist's tree, with the sdist's own pytest configuration, in
+     one pytest process per project (its own process group, bounded wall clock, per-test timeout from
+     pytest-timeout), results read from junit xml (a run killed at the wall clock keeps what a small
+     progress plugin recorded; a crashed run is split by path and re-run). `FERROAPI_FASTAPI_ALIAS=1`
+     makes `import fastapi` resolve to ferroapi from interpreter start-up on (before pytest loads
+     plugins that import fastapi themselves); unset, it is FastAPI. `--ferroapi-src HEAD` measures the
+     last commit (python/ from git, the extension built in the work tree) while others edit the tree.
+
+Test ids are pytest's node ids; parameter parts that change between runs (random tokens, UUIDs,
+addresses) are masked and numbered in collection order. `--list-failures` lists every reference-passing
+test that does not pass, then the failures grouped by error line. Logs: .ecosystem/logs/.
 
 The reference is recorded once, against FastAPI, with `--record-reference`: every project is run twice,
 a test whose outcome differs between the two runs is flaky under FastAPI itself and is left out (listed
@@ -668,11 +675,6 @@ def pytest_cmd(
     cmd += [f"--rootdir={junit.parent}"]
     cmd += [f"--junitxml={junit}", "-o", "junit_family=xunit1", "-o", "junit_logging=no"]
     cmd += [f"--timeout={args.timeout}", "--continue-on-collection-errors"]
-    # FERROAPI_FASTAPI_ALIAS's start-up hook imports ferroapi, hence anyio, before pytest starts, so
-    # pytest warns that it cannot assertion-rewrite anyio's pytest plugin: fatal in a suite whose
-    # configuration turns warnings into errors (cadwyn), though no test depends on it. Ignored in both
-    # frameworks' runs (it never fires on FastAPI); reported separately (a start-up hook issue).
-    cmd += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     cmd += ["-p", PROGRESS_MODULE]
     if project.addopts is not None:
         cmd += ["-o", f"addopts={project.addopts}"]
