@@ -160,7 +160,7 @@ class FerroAPI(Starlette):
         if root_path:
             warnings.warn(
                 "The `root_path` parameter is deprecated. Configure the server's root path instead, for "
-                "example with `ferroapi run --root-path /api/v1`.",
+                "example with `fastapi run --root-path /api/v1`.",  # FastAPI's words (`ferroapi run` too)
                 category=FastAPIDeprecationWarning,
                 stacklevel=2,
             )

@@ -21,14 +21,14 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ferroapi._alias import ALIAS_ENV, AliasError, install_as_fastapi
 
-__all__ = ["AppNotFound", "Target", "discover", "main"]
+__all__ = ["AppNotFound", "Target", "cli_main", "discover", "main", "serve"]
 
 DEFAULT_FILES = ("main.py", "app.py", "api.py", "app/main.py", "app/app.py", "app/api.py")
 DEFAULT_NAMES = ("app", "api")
@@ -151,6 +151,19 @@ def _install_alias() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """The command (`fastapi.cli.main`'s contract: it runs `cli_main`, which is ferroapi's own)."""
+    if not cli_main:
+        message = (
+            'To use the fastapi command, please install "ferroapi[standard]":\n\n'
+            '\tpip install "ferroapi[standard]"\n'
+        )
+        print(message)
+        raise RuntimeError(message)
+    cli_main(argv)
+
+
+def serve(argv: Sequence[str] | None = None) -> None:
+    """`ferroapi run|dev ...`: find the app and serve it with uvicorn."""
     options = _parser().parse_args(argv)
     try:
         import uvicorn
@@ -175,3 +188,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         proxy_headers=options.proxy_headers,
         app_dir=str(target.directory),
     )
+
+
+# FastAPI's name for the command's implementation (fastapi-cli's `main` there; ferroapi's own here).
+cli_main: Callable[[Sequence[str] | None], None] | None = serve

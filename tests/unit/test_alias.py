@@ -222,15 +222,19 @@ def _serve(project: Path, *flags: str) -> tuple[int, subprocess.Popen[bytes]]:
 
 
 def _get(port: int, server: subprocess.Popen[bytes], path: str) -> httpx.Response:
+    """GET `path` once the server accepts connections (polled with plain sockets: an HTTP client's
+    own connection errors differ between the httpx versions other tests import)."""
     deadline = time.monotonic() + 90  # two workers importing the app on a loaded 2-core machine
     while True:
         try:
-            return httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5)
-        except httpx.TransportError:
+            with socket.create_connection(("127.0.0.1", port), timeout=5):
+                break
+        except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 output = server.stdout.read().decode() if server.stdout else ""
                 raise AssertionError(f"the server did not come up:\n{output}") from None
             time.sleep(0.05)
+    return httpx.get(f"http://127.0.0.1:{port}{path}", timeout=30)
 
 
 @pytest.mark.parametrize("workers", [None, 2])

@@ -62,8 +62,6 @@ _TYPING_HOMES: tuple[ModuleType, ...] = (typing, typing_extensions, collections.
 ALLOWED_GAPS: dict[str, str] = {
     "fastapi.telemetry": "native OpenTelemetry is not implemented yet (issue #14): `telemetry=` is "
     "accepted and ignored with a warning, see README",
-    "fastapi.cli:cli_main": "fastapi-cli's entry point (None without fastapi-cli); ferroapi.cli is "
-    "ferroapi's own CLI (`ferroapi run` / `ferroapi dev`)",
     "fastapi.responses:StreamingResponse": "by design a subclass of starlette's (README, Streams: sync "
     "iterators pulled in batches per thread hop), not starlette's class itself",
 }
