@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette.types import ExceptionHandler as ExceptionHandler
 from typing_extensions import Unpack, deprecated
 
+from ferroapi._alias import alias_installed
 from ferroapi._foreign import counterpart_exception, foreign_exception_classes
 from ferroapi._pipeline.app_limit import AppBodyLimitMiddleware
 from ferroapi._pipeline.entry import AppEntry
@@ -226,13 +227,27 @@ class FerroAPI(Starlette):
             else:
                 handlers[key] = value
         _answer_foreign_exceptions(handlers)
-        if not self.user_middleware:
-            return AppEntry(self.router, handlers, error_handler, self.debug)
-        app: ASGIApp = ExceptionMiddleware(self.router, handlers=handlers, debug=self.debug)
-        for cls, args, kwargs in reversed(self.user_middleware):
+        # FastAPI's stack, built from `Middleware` entries as starlette does (instrumentations hook
+        # `Middleware.__init__` and the classes' `__init__`): ServerErrorMiddleware -> body limit ->
+        # user middleware -> ExceptionMiddleware -> AsyncExitStackMiddleware (files) -> router.
+        outer = Middleware(ServerErrorMiddleware, handler=error_handler, debug=self.debug)
+        exceptions = Middleware(ExceptionMiddleware, handlers=handlers, debug=self.debug)
+        if (
+            not self.user_middleware
+            and _stock(outer, ServerErrorMiddleware)
+            and _stock(exceptions, ExceptionMiddleware)
+        ):
+            # The router enforces the body limits itself; the three layers run as one (`AppEntry`).
+            inner = ExceptionMiddleware(
+                AsyncExitStackMiddleware(self.router), handlers=handlers, debug=self.debug
+            )
+            return AppEntry(self.router, inner, error_handler, self.debug, file_stack=alias_installed())
+        app: ASGIApp = AsyncExitStackMiddleware(self.router)
+        middleware = [outer, Middleware(AppBodyLimitMiddleware, max_body_size=self.max_body_size)]
+        middleware += [*self.user_middleware, exceptions]
+        for cls, args, kwargs in reversed(middleware):
             app = cls(app, *args, **kwargs)
-        app = AppBodyLimitMiddleware(app, max_body_size=self.max_body_size)
-        return ServerErrorMiddleware(app, handler=error_handler, debug=self.debug)
+        return app
 
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI document, generated on first use and again after the routes change."""
@@ -244,6 +259,10 @@ class FerroAPI(Starlette):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.root_path:
             scope["root_path"] = self.root_path
+        if Starlette.__call__ is not _STARLETTE_CALL:
+            # An instrumentation (Sentry) wraps `Starlette.__call__`: the app goes through it.
+            await Starlette.__call__(self, scope, receive, send)
+            return
         scope["app"] = self
         stack = self.middleware_stack
         if stack is None:
@@ -397,6 +416,32 @@ class FerroAPI(Starlette):
 
         return decorator
 
+
+_STARLETTE_SOURCE = os.path.join("starlette", "applications.py")
+
+
+def _starlettes_own_call() -> Any:
+    """`Starlette.__call__` as starlette defines it (None when an instrumentation wrapped it before this
+    module was imported: then every request goes through the wrapper)."""
+    call = Starlette.__call__
+    code = getattr(call, "__code__", None)
+    own = code is not None and code.co_name == "__call__" and code.co_filename.endswith(_STARLETTE_SOURCE)
+    return call if own else None
+
+
+_STARLETTE_CALL = _starlettes_own_call()
+
+
+def _stock(entry: Middleware, cls: type) -> bool:
+    """Whether `entry` builds `cls` unchanged (no instrumentation replaced its class or `__call__`)."""
+    built: Any = entry.cls
+    return built is cls and cls.__call__ is _STOCK_CALLS[cls]
+
+
+_STOCK_CALLS: dict[type, Any] = {
+    ServerErrorMiddleware: ServerErrorMiddleware.__call__,
+    ExceptionMiddleware: ExceptionMiddleware.__call__,
+}
 
 _DEFAULT_HANDLERS = (
     http_exception_handler,

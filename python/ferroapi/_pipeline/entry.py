@@ -8,6 +8,7 @@ their own exceptions before sending, so "response already started" is known from
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
 from typing import Any
 
 from starlette._utils import is_async_callable
@@ -21,7 +22,10 @@ from starlette.websockets import WebSocket
 from ferroapi._pipeline.errors import EXCEPTION_HANDLERS_KEY, handle_exception
 from ferroapi._pipeline.lifecycle import LIFECYCLE_SCOPE_KEY
 
-__all__ = ["AppEntry", "track_response_start"]
+__all__ = ["FILE_STACK_SCOPE_KEY", "AppEntry", "track_response_start"]
+
+# FastAPI's per-request stack for closing uploaded files (its AsyncExitStackMiddleware's scope key).
+FILE_STACK_SCOPE_KEY = "fastapi_middleware_astack"
 
 # Set once a 500 has been sent for this scope. A FerroAPI app mounted inside another shares the scope
 # dict with its parent: the child answers the 500 and re-raises for the server, and the parent's entry
@@ -43,22 +47,49 @@ def track_response_start(scope: Scope, send: Send) -> Send:
     return tracked
 
 
-class AppEntry:
-    def __init__(self, app: ASGIApp, handlers: dict[Any, Any], error_handler: Any, debug: bool) -> None:
-        self.app = app
-        # starlette's own registration (its defaults for HTTPException and WebSocketException included).
-        reference = ExceptionMiddleware(app, handlers=handlers, debug=debug)
-        self.handlers = (reference._exception_handlers, reference._status_handlers)
-        self.server_error = ServerErrorMiddleware(app, handler=error_handler, debug=debug)
+class AppEntry(ServerErrorMiddleware):
+    """starlette's `ServerErrorMiddleware(ExceptionMiddleware(AsyncExitStackMiddleware(router)))`, as
+    FastAPI builds it, run as one layer.
+
+    It is a `ServerErrorMiddleware` whose `app` is the stock inner stack (instrumentations take the
+    stack apart: OpenTelemetry re-wraps `entry.app`); while `app` is still that stack, a request runs
+    the three layers' logic inline, else through `app` as starlette would.
+    """
+
+    def __init__(
+        self,
+        router: ASGIApp,
+        inner: ExceptionMiddleware,
+        error_handler: Any,
+        debug: bool,
+        *,
+        file_stack: bool,
+    ) -> None:
+        super().__init__(inner, handler=error_handler, debug=debug)
+        self.router = router
+        self.inner = inner
+        # FastAPI's per-request file stack in the scope: where code written against FastAPI's
+        # internals can run (the alias is installed), as ferroapi itself closes files elsewhere.
+        # (One more AsyncExitStack and scope key were 5% of a small request.)
+        self.file_stack = file_stack
+        # starlette's own registration (its defaults for HTTPException and WebSocketException included,
+        # and whatever an instrumentation's patched `ExceptionMiddleware.__init__` put there).
+        self.handlers = (inner._exception_handlers, inner._status_handlers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope_type = scope["type"]
         if scope_type != "http" and scope_type != "websocket":
-            await self.app(scope, receive, send)
+            await self.router(scope, receive, send)
+            return
+        if self.app is not self.inner:  # replaced by an instrumentation: starlette's path
+            await ServerErrorMiddleware.__call__(self, scope, receive, send)
             return
         scope[EXCEPTION_HANDLERS_KEY] = self.handlers
         try:
-            await self.app(scope, receive, send)
+            if self.file_stack:
+                await self._with_file_stack(scope, receive, send)
+            else:
+                await self.router(scope, receive, send)
         except Exception as exc:
             conn: HTTPConnection = (
                 Request(scope, receive, send) if scope_type == "http" else WebSocket(scope, receive, send)
@@ -69,10 +100,24 @@ class AppEntry:
                     await self._server_error(exc, scope, receive, send, started=started)
                 raise
 
+    async def _with_file_stack(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The router within FastAPI's file stack (AsyncExitStackMiddleware's), closed after the
+        router and before the exception handlers run."""
+        files = scope[FILE_STACK_SCOPE_KEY] = AsyncExitStack()
+        try:
+            await self.router(scope, receive, send)
+        except BaseException as exc:
+            pending = files._exit_callbacks  # type: ignore[attr-defined]
+            if pending and await files.__aexit__(type(exc), exc, exc.__traceback__):
+                return
+            raise
+        if files._exit_callbacks:  # type: ignore[attr-defined]
+            await files.__aexit__(None, None, None)
+
     async def _server_error(
         self, exc: Exception, scope: Scope, receive: Receive, send: Send, *, started: bool
     ) -> None:
-        middleware = self.server_error
+        middleware = self
         request = Request(scope)
         if middleware.debug:
             response: Any = await run_in_threadpool(middleware.debug_response, request, exc)

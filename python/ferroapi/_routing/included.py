@@ -8,6 +8,7 @@ among the routes under the inclusion's prefix (`selecting_inclusion`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,12 @@ class IncludedRouter(BaseRoute):
         self.include_context = include_context
         self._cache: dict[int, tuple[BaseRoute, BaseRoute | None]] = {}
         self._nested_cache: dict[int, tuple[IncludedRouter, IncludedRouter]] = {}
+        # FastAPI's candidate lists, rebuilt once per routes version, by one thread at a time.
+        self._effective_routes_lock = threading.Lock()
+        self._effective_candidates: list[BaseRoute] = []
+        self._effective_candidates_version: int | None = None
+        self._effective_low_priority_routes: list[BaseRoute] = []
+        self._effective_low_priority_routes_version: int | None = None
 
     def __repr__(self) -> str:
         return f"IncludedRouter(prefix={self.include_context.prefix!r}, router={self.original_router!r})"
@@ -136,7 +143,16 @@ class IncludedRouter(BaseRoute):
 
     # FastAPI's private names for the same, which tests and integrations reach for.
     def effective_candidates(self) -> list[BaseRoute]:
-        return list(self._candidates())
+        """The candidates, one list object per routes version (built under the lock, rechecked)."""
+        version = self.original_router._get_routes_version()
+        if version == self._effective_candidates_version:
+            return self._effective_candidates
+        with self._effective_routes_lock:
+            version = self.original_router._get_routes_version()
+            if version != self._effective_candidates_version:
+                self._effective_candidates = list(self._candidates())
+                self._effective_candidates_version = version
+            return self._effective_candidates
 
     _handle_selected = handle_selected
 

@@ -86,7 +86,16 @@ class IncludedRouterEntry(IncludedRouter):
     """The entry `include_router` leaves in the parent's routes, with FastAPI's low-priority view."""
 
     def effective_low_priority_routes(self) -> list[BaseRoute]:
-        return included_low_priority_routes(self)
+        """One list object per routes version (built under the lock, the version rechecked there)."""
+        version = self.original_router._get_routes_version()
+        if version == self._effective_low_priority_routes_version:
+            return self._effective_low_priority_routes
+        with self._effective_routes_lock:
+            version = self.original_router._get_routes_version()
+            if version != self._effective_low_priority_routes_version:
+                self._effective_low_priority_routes = included_low_priority_routes(self)
+                self._effective_low_priority_routes_version = version
+            return self._effective_low_priority_routes
 
 
 def match_low_priority(candidates: Iterable[BaseRoute], scope: Scope) -> tuple[BaseRoute, Scope] | None:

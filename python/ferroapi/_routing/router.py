@@ -119,6 +119,11 @@ class APIRouter(starlette_routing.Router):
     def _mark_routes_changed(self) -> None:
         _Epoch.bump()
 
+    def _get_routes_version(self, seen: set[int] | None = None) -> int:
+        """A number that changes whenever a route list changes (FastAPI's per-router version; here
+        the process-wide epoch every route table is compiled against, a safe over-approximation)."""
+        return _Epoch.value
+
     def effective_routes(self) -> list[BaseRoute]:
         """The routes in dispatch order, included routers flattened into their effective routes."""
         return self._expanded(IncludedRouter.effective_routes)

@@ -13,9 +13,10 @@ which compiled plans compare once per request (one integer comparison) and recom
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, SupportsIndex
 
@@ -209,6 +210,15 @@ class Dependant:
         init(self, "sealed", False)
         init(self, "_kind", None)
 
+    def __copy__(self) -> Dependant:
+        # FastAPI's fields only: a copy is a new node, without this one's compiled plans.
+        return Dependant(**{name: getattr(self, name) for name in _INIT_FIELDS})
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Dependant:
+        copied = Dependant(**{name: copy.deepcopy(getattr(self, name), memo) for name in _INIT_FIELDS})
+        memo[id(self)] = copied
+        return copied
+
     def __setattr__(self, name: str, value: Any) -> None:
         if self.sealed and name in _FASTAPI_FIELDS:
             if name in _LIST_FIELDS and type(value) is list:
@@ -307,6 +317,9 @@ _FASTAPI_FIELDS = frozenset(
         "concurrency",
     }
 )
+
+
+_INIT_FIELDS = tuple(f.name for f in fields(Dependant) if f.init)
 
 
 def _is_scheme(value: Any) -> bool:
