@@ -448,3 +448,32 @@ def test_included_router_entries_match_as_fastapis(fw: Framework) -> None:
     assert contexts[0].starlette_route is None
     assert contexts[1].starlette_route.path == "/api/plain"
     assert [c.original_route for c in contexts] == router.routes
+
+
+def test_a_signature_of_strings_set_on_an_endpoint(fw: Framework) -> None:
+    """cadwyn's way: a `__signature__` whose annotations are unevaluated strings, resolved in the
+    endpoint's globals."""
+
+    def app(fw: Framework) -> Any:
+        def endpoint(item: Any) -> dict[str, Any]:
+            return {"name": item.name}
+
+        endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [inspect.Parameter("item", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation="Item")]
+        )
+        app = fw.App()
+        app.post("/items")(endpoint)
+        return app
+
+    got = fw.compare(app, [Req("POST", "/items", json={"name": "x"}), Req("POST", "/items", json={})])
+    assert got[0].body == {"name": "x"}
+
+
+def test_starlettes_streaming_response_is_an_instance_of_the_frameworks(fw: Framework) -> None:
+    import starlette.responses
+
+    responses = fw.import_("responses")
+    built_by_starlette = starlette.responses.StreamingResponse(iter([b"x"]))
+    assert isinstance(built_by_starlette, responses.StreamingResponse)
+    assert issubclass(starlette.responses.StreamingResponse, responses.StreamingResponse)
+    assert isinstance(responses.StreamingResponse(iter([b"x"])), starlette.responses.StreamingResponse)

@@ -162,7 +162,9 @@ def get_typed_signature(call: Callable[..., Any]) -> inspect.Signature:
     if cached is not None and cached[0] is declared_signature(call):
         return cached[1]
     signature, evaluated = _evaluated_signature(call)
-    if evaluated:
+    # A `__signature__` set on the callable (class-based views, cadwyn) is returned as is by
+    # `inspect.signature`, strings included: those are evaluated below, as FastAPI does.
+    if evaluated and not any(isinstance(p.annotation, str) for p in signature.parameters.values()):
         typed = signature  # every annotation evaluated already (the return one too)
     else:
         globalns = getattr(inspect.unwrap(call), "__globals__", {})

@@ -30,7 +30,23 @@ from ferroapi._pipeline.streaming.producer import produce_sync, threadsafe_wake
 __all__ = ["StreamingResponse"]
 
 
-class StreamingResponse(StarletteStreamingResponse):
+class _AnsweringForStarlettes(type):
+    """`isinstance(response, StreamingResponse)` is true for starlette's own streaming responses too:
+    in FastAPI `fastapi.responses.StreamingResponse` *is* starlette's class, and extensions check a
+    response built from either import with it (cadwyn skips reading `.body` of streams that way)."""
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        if cls is StreamingResponse:
+            return isinstance(instance, StarletteStreamingResponse)
+        return super().__instancecheck__(instance)
+
+    def __subclasscheck__(cls, subclass: type) -> bool:
+        if cls is StreamingResponse:
+            return issubclass(subclass, StarletteStreamingResponse)
+        return super().__subclasscheck__(subclass)
+
+
+class StreamingResponse(StarletteStreamingResponse, metaclass=_AnsweringForStarlettes):
     def __init__(
         self,
         content: Any,
