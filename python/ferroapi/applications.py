@@ -166,6 +166,9 @@ class FerroAPI(Starlette):
                 stacklevel=2,
             )
         if telemetry is not None:
+            # FastAPI merges the argument into its defaults with `{**telemetry}`: anything that is not a
+            # mapping (`telemetry=True`) raises that expression's TypeError there, so it does here.
+            telemetry = {**telemetry}
             # Accepted for FastAPI's signature; silently ignoring it would leave a user without spans.
             warnings.warn(
                 "ferroapi does not implement FastAPI's native OpenTelemetry: `telemetry=` is ignored. "

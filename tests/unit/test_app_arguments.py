@@ -21,3 +21,25 @@ def test_no_telemetry_argument_no_warning() -> None:
         warnings.simplefilter("always")
         FerroAPI()
     assert [str(w.message) for w in caught if "telemetry" in str(w.message)] == []
+
+
+@pytest.mark.parametrize("value", [True, False, "tracing", ["tracing"], 1])
+def test_a_telemetry_argument_that_is_not_a_mapping_raises_fastapis_type_error(value: object) -> None:
+    from fastapi import FastAPI
+
+    with pytest.raises(TypeError) as fastapi_error:
+        FastAPI(telemetry=value)  # type: ignore[arg-type]
+    with pytest.raises(TypeError) as ferroapi_error:
+        FerroAPI(telemetry=value)  # type: ignore[arg-type]
+    assert str(ferroapi_error.value) == str(fastapi_error.value)  # "'bool' object is not a mapping"
+
+
+@pytest.mark.parametrize(
+    "value", [{}, {"tracing": False}, {"tracing": True, "metrics": False, "logs": False}]
+)
+def test_the_forms_fastapi_accepts_are_accepted_with_the_warning(value: dict[str, object]) -> None:
+    from fastapi import FastAPI
+
+    FastAPI(telemetry=value)  # type: ignore[arg-type]
+    with pytest.warns(UserWarning, match="`telemetry=` is ignored"):
+        FerroAPI(telemetry=value)
