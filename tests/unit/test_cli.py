@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 import socket
 import subprocess
 import sys
@@ -33,8 +35,12 @@ def project(tmp_path: Path) -> Iterator[Path]:
     before = set(sys.modules)
     path_before = list(sys.path)
     yield tmp_path
+    root = str(tmp_path)
     for name in set(sys.modules) - before:
-        del sys.modules[name]
+        # Only the project's own: a ferroapi module first imported by discovery (lazily resolved names)
+        # must stay, or the next test's app is an instance of a class `discover` no longer knows.
+        if (getattr(sys.modules[name], "__file__", None) or root).startswith(root):
+            del sys.modules[name]
     sys.path[:] = path_before
 
 
@@ -154,3 +160,237 @@ def test_python_dash_m_ferroapi_serves_the_app(project: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+def test_fastapi_cli_options_reach_uvicorn(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append(options))
+    write(project / "cli_opts.py", APP.format(name="app", title="opts"))
+    (project / "src").mkdir()
+    cli.main(
+        [
+            *("dev", str(project / "cli_opts.py"), "--reload-dir", str(project / "src"), "--reload-dir", "."),
+            *("--forwarded-allow-ips", "10.0.0.1,10.0.0.2", "--verbose"),
+        ]
+    )
+    cli.main(["run", str(project / "cli_opts.py")])
+    verbose, quiet = calls
+    assert verbose["reload_dirs"] == [str((project / "src").resolve()), str(Path.cwd().resolve())]
+    assert verbose["forwarded_allow_ips"] == "10.0.0.1,10.0.0.2" and verbose["log_level"] == "debug"
+    assert quiet["reload_dirs"] is None and quiet["forwarded_allow_ips"] is None
+    assert quiet["log_level"] is None  # uvicorn's own default
+    out = capsys.readouterr().out
+    assert f"Importing from {project.resolve()}" in out
+    assert "Importing the app with: from cli_opts import app" in out
+
+
+def test_verbose_before_the_command_counts_too(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append(options))
+    write(project / "cli_v.py", APP.format(name="app", title="v"))
+    cli.main(["--verbose", "run", str(project / "cli_v.py")])
+    assert calls[0]["log_level"] == "debug"
+    assert "Import string from: path argument" in capsys.readouterr().out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == "ferroapi 0.1.0 (FastAPI 0.165.0 API)"
+
+
+@pytest.mark.parametrize("table", ["fastapi", "ferroapi"])
+def test_the_entrypoint_from_pyproject(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    table: str,
+) -> None:
+    import uvicorn
+
+    calls: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append((app, options)))
+    monkeypatch.chdir(project)
+    write(
+        project / "pyproject.toml",
+        f'[project]\nname = "x"\n\n[tool.{table}]\nentrypoint = "shop.api:service"\n',
+    )
+    cli.main(["run", "--verbose"])
+    cli.main(["run", "-e", "other:app"])  # the option wins over the file
+    (app, options), (other, _) = calls
+    assert (app, options["app_dir"], other) == ("shop.api:service", str(project.resolve()), "other:app")
+    assert f"Import string from: entrypoint in pyproject.toml [tool.{table}]" in capsys.readouterr().out
+
+
+def test_ferroapis_table_wins_over_fastapis(project: Path) -> None:
+    write(
+        project / "pyproject.toml",
+        '[tool.fastapi]\nentrypoint = "a:app"\n\n[tool.ferroapi]\nentrypoint = "b:app"\n',
+    )
+    assert cli.configured_entrypoint(project) == ("b:app", "tool.ferroapi")
+    write(project / "pyproject.toml", "[tool.ruff]\nline-length = 1\n")
+    assert cli.configured_entrypoint(project) is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "pyproject", "message"),
+    [
+        (["run", "main.py", "-e", "main:app"], None, "Cannot use --entrypoint together with path or --app"),
+        (["run", "--app", "api", "-e", "main:app"], None, "Cannot use --entrypoint together"),
+        (["run", "-e", "main"], None, "Import string must be in the format module.submodule:app_name"),
+        (["run"], "[tool.fastapi]\nentrypoint = 3\n", "tool.fastapi.entrypoint in .*valid string"),
+        (["run"], "[tool.fastapi\n", "ferroapi run: "),  # a TOML error, reported as one
+    ],
+)
+def test_entrypoint_errors_exit_with_the_reason(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    pyproject: str | None,
+    message: str,
+) -> None:
+    monkeypatch.chdir(project)
+    if pyproject is not None:
+        write(project / "pyproject.toml", pyproject)
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    assert exited.value.code == 1
+    assert re.search(message, capsys.readouterr().out)
+
+
+def test_auto_discovery_suggests_the_pyproject_entrypoint(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: None)
+    monkeypatch.chdir(project)
+    write(project / "main.py", APP.format(name="app", title="found"))
+    cli.main(["run"])
+    out = capsys.readouterr().out
+    assert "(auto-discovered, use --verbose to learn more)" in out
+    assert '[tool.fastapi]\n    entrypoint = "main:app"' in out
+
+
+def test_server_granian_gets_the_options(
+    project: Path, monkeypatch: pytest.MonkeyPatch, alias_calls: list[bool]
+) -> None:
+    import granian
+
+    created: list[tuple[str, dict[str, Any]]] = []
+
+    class FakeGranian:
+        def __init__(self, target: str, **options: Any) -> None:
+            created.append((target, options))
+
+        def serve(self) -> None:
+            pass
+
+    monkeypatch.setattr(granian, "Granian", FakeGranian)
+    monkeypatch.delenv("FERROAPI_SERVE_TARGET", raising=False)
+    write(project / "cli_gr.py", APP.format(name="app", title="granian"))
+    cli.main(
+        [
+            *("dev", str(project / "cli_gr.py"), "--server", "granian", "--port", "9001", "--workers", "3"),
+            *("--reload-dir", str(project), "--root-path", "/api", "--forwarded-allow-ips", "*"),
+        ]
+    )
+    ((target, options),) = created
+    assert (target, options["factory"], options["interface"].value) == (
+        "ferroapi.cli:granian_app",
+        True,
+        "asgi",
+    )
+    assert (options["address"], options["port"], options["workers"]) == ("127.0.0.1", 9001, 3)
+    assert (options["reload"], options["reload_paths"]) == (True, [project.resolve()])
+    assert options["url_path_prefix"] == "/api" and alias_calls == [True]
+    # What the worker processes read: the app, its directory, the proxy settings.
+    import json
+    import os
+
+    spec = json.loads(os.environ["FERROAPI_SERVE_TARGET"])
+    assert spec == {
+        "module": "cli_gr",
+        "attribute": "app",
+        "directory": str(project.resolve()),
+        "proxy_headers": True,
+        "forwarded_allow_ips": "*",
+    }
+    app = cli.granian_app()  # the proxy-headers wrapper around the app
+    assert app is not sys.modules["cli_gr"].app and callable(app)
+    monkeypatch.setenv("FERROAPI_SERVE_TARGET", json.dumps({**spec, "proxy_headers": False}))
+    assert cli.granian_app() is sys.modules["cli_gr"].app
+
+
+@contextlib.contextmanager
+def served(command: list[str], cwd: Path, path: str = "/") -> Iterator[httpx.Response]:
+    """A real server started by `command` in `cwd`; yields the first answer to `path`."""
+    port = _free_port()
+    command = [*command, "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                reply = httpx.get(
+                    f"http://127.0.0.1:{port}{path}", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5
+                )
+                break
+            except httpx.TransportError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    server.kill()
+                    output = server.stdout.read().decode() if server.stdout else ""
+                    raise AssertionError(f"the server did not come up:\n{output}") from None
+                time.sleep(0.05)
+        yield reply
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+CLIENT_APP = """
+from fastapi import FastAPI, Request
+
+app = FastAPI()
+
+
+@app.get("/client")
+def client(request: Request) -> dict[str, str]:
+    return {"client": request.client.host if request.client else "", "root_path": request.scope["root_path"]}
+"""
+
+
+@pytest.mark.parametrize("server", ["uvicorn", "granian"])
+def test_an_unchanged_fastapi_app_from_pyproject_served_by_each_server(project: Path, server: str) -> None:
+    """`[tool.fastapi] entrypoint` as fastapi-cli reads it; the alias in the server's worker process;
+    proxy headers trusted from 127.0.0.1 (the default) by both servers."""
+    write(project / "svc" / "__init__.py", "")
+    write(project / "svc" / "web.py", CLIENT_APP)
+    write(project / "pyproject.toml", '[tool.fastapi]\nentrypoint = "svc.web:app"\n')
+    command = [sys.executable, "-m", "ferroapi", "run", "--server", server, "--workers", "1"]
+    with served(command, project, "/client") as reply:
+        assert reply.status_code == 200
+        assert reply.json()["client"] == "203.0.113.9"
+    with served([*command, "--no-proxy-headers"], project, "/client") as reply:
+        assert reply.json()["client"] == "127.0.0.1"
+
+
+def test_the_version_of_the_installed_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ferroapi", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout.startswith("ferroapi 0.1.0 ")
