@@ -4,6 +4,13 @@ A router keeps its frontends in one `FrontendRouteGroup` among its low-priority 
 only when no normal route matched (nor a slash redirect), and among several frontends the longest
 matching prefix wins. The router's (and its inclusions') dependencies run before a file is served;
 which file is served is `frontend_files`'s decision.
+
+The frontend is chosen on the path the file is resolved from: the request path with empty and `.`
+segments dropped and `..` applied (`normalized_route_path`). FastAPI 0.165 chooses on the raw path, so
+`//admin/x`, `/./admin/x` or `/a/../admin/x` reach the files under `/admin` through the `/` frontend,
+past the dependencies that guard `/admin`. A path whose `..` climbs above the root matches no frontend
+(FastAPI serves no file for it either). The dependencies also run before another method is answered:
+its 405 (the file exists) or 404 would tell a caller they refuse what is behind them.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ __all__ = [
     "add_frontend",
     "join_frontend_paths",
     "normalize_frontend_path",
+    "normalized_route_path",
     "update_scope",
 ]
 
@@ -51,6 +59,22 @@ def normalize_frontend_path(path: str) -> str:
     if not path.startswith("/"):
         raise AssertionError("A frontend path must start with '/'")
     return path if path == "/" else path.rstrip("/")
+
+
+def normalized_route_path(route_path: str) -> str | None:
+    """`route_path` as the file lookup reads it: empty and `.` segments dropped, `..` applied (a
+    trailing slash dropped too); None when a `..` climbs above the root."""
+    if "//" not in route_path and "/." not in route_path:
+        return route_path  # already normal: the common case costs two substring scans
+    segments: list[str] = []
+    for segment in route_path.split("/"):
+        if segment == "..":
+            if not segments:
+                return None
+            segments.pop()
+        elif segment and segment != ".":
+            segments.append(segment)
+    return "/" + "/".join(segments)
 
 
 def join_frontend_paths(prefix: str, path: str) -> str:
@@ -96,7 +120,9 @@ class FrontendRoute(BaseRoute):
     def matches_with_path(self, scope: Scope, path: str) -> tuple[Match, Scope]:
         if scope["type"] != "http":
             return Match.NONE, {}
-        route_path = get_route_path(scope)
+        route_path = normalized_route_path(get_route_path(scope))
+        if route_path is None:
+            return Match.NONE, {}
         if path == "/":
             file_path: str | None = route_path.lstrip("/")
         elif route_path == path:
@@ -175,12 +201,13 @@ class FrontendRouteGroup(BaseRoute):
             effective if isinstance(effective, IncludedFrontendGroup) and effective.group is self else None
         )
         prefix = context.prefix if context is not None else ""
-        match, child_scope, route = self._match(scope, prefix)
+        _, child_scope, route = self._match(scope, prefix)
         if route is None:
             raise HTTPException(status_code=404)
         update_scope(scope, child_scope)
         dependant = context.dependant if context is not None else self.dependant
-        if match is Match.FULL and dependant.dependencies:
+        # Any method: a 405 (file exists) or 404 must not answer a request the dependencies refuse.
+        if dependant.dependencies:
             provider = self.dependency_overrides_provider if context is None else context.overrides_provider
             embed = self._embed_body_fields if context is None else context.embed_body_fields
             await _serve_with_dependencies(route, dependant, provider, embed, scope, receive, send)

@@ -4,6 +4,11 @@ GET/HEAD of an existing file (or a directory's `index.html`) serves it; a missin
 `404.html` (status 404) for any request, or `index.html` (status 200) for a navigation request (one
 whose `Accept` explicitly admits HTML). Other methods answer 405 where a file exists, else 404.
 Symlinks never lead outside the directory; every lookup runs in the thread pool.
+
+Stricter than FastAPI 0.165: only a 200 may become a 304 (its `404.html` answered `If-None-Match: *`
+with a 304), and a path longer than `MAX_PATH_LENGTH` is a 404 without touching the file system (what
+FastAPI answers once the OS refuses the name, after resolving it a segment at a time: quadratic work
+for a path of many segments).
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ from typing import Any, Literal
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URL, Headers
 from starlette.exceptions import HTTPException
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 __all__ = [
+    "MAX_PATH_LENGTH",
     "PATH_KEY",
     "Fallback",
     "FrontendStaticFiles",
@@ -35,6 +41,8 @@ Fallback = Literal["auto", "index.html", "404.html"] | None
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # Key of FastAPI's private scope dict: the file's path under the frontend's prefix.
 PATH_KEY = "frontend_path"
+# Linux's PATH_MAX: no longer file name can be opened (the directory's own path only adds to it).
+MAX_PATH_LENGTH = 4096
 
 
 def _absolute(path: str | os.PathLike[str]) -> str:
@@ -118,6 +126,8 @@ class FrontendStaticFiles(StaticFiles):
 
     def get_path(self, scope: Scope) -> str:
         path: str = fastapi_scope(scope).get(PATH_KEY, "")
+        if len(path) > MAX_PATH_LENGTH:
+            return path  # `_lookup` refuses it: no need to split and join it first
         return os.path.normpath(os.path.join(*path.split("/")))
 
     async def get_response_for_scope(self, scope: Scope) -> Response:
@@ -146,6 +156,8 @@ class FrontendStaticFiles(StaticFiles):
         raise HTTPException(status_code=404)
 
     async def _lookup(self, path: str) -> tuple[str, os.stat_result | None]:
+        if len(path) > MAX_PATH_LENGTH:
+            raise HTTPException(status_code=404)  # as ENAMETOOLONG below, without resolving it first
         try:
             return await run_in_threadpool(self.lookup_path, path)
         except PermissionError:
@@ -173,6 +185,18 @@ class FrontendStaticFiles(StaticFiles):
     async def _is_file(self, name: str) -> bool:
         _, found = await run_in_threadpool(self.lookup_path, name)
         return found is not None and stat.S_ISREG(found.st_mode)
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        if status_code != 200:
+            # A `404.html` fallback stays a 404: conditional headers may only turn a 200 into a 304.
+            return FileResponse(full_path, status_code=status_code, stat_result=stat_result)
+        return super().file_response(full_path, stat_result, scope, status_code)
 
     async def _fallback_response(self, name: str, scope: Scope, *, status_code: int) -> Response:
         full_path, found = await run_in_threadpool(self.lookup_path, name)
