@@ -15,11 +15,22 @@ from typing import Annotated, Any, Literal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StrictInt,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from typing_extensions import TypedDict
 
 from ferroapi._compat import Undefined
-from ferroapi._compat.json_mode import has_huge_integer, json_mode_matches_python
+from ferroapi._compat.json_mode import calls_user_code, has_huge_integer, json_mode_matches_python
 from ferroapi._fields import create_model_field
 
 
@@ -200,3 +211,69 @@ def test_huge_integer_scan() -> None:
     assert has_huge_integer(b"[" + b"1" * 309 + b"]")
     assert not has_huge_integer(b"[" + b"1" * 308 + b"]")
     assert not has_huge_integer(b"[1e999]")
+
+
+class WithModelValidator(BaseModel):
+    n: int
+
+    @model_validator(mode="after")
+    def check(self) -> WithModelValidator:
+        return self
+
+
+class WithPostInit(BaseModel):
+    n: int
+
+    def model_post_init(self, context: Any) -> None:
+        pass
+
+
+class WithInit(BaseModel):
+    n: int
+
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+
+
+class WithPrivate(BaseModel):
+    n: int
+    _seen: list[int] = PrivateAttr(default_factory=list)
+
+
+class WithFactory(BaseModel):
+    n: int
+    key: uuid.UUID = Field(default_factory=uuid.uuid4)
+
+
+class WithBuiltinFactory(BaseModel):
+    n: int
+    tags: list[str] = Field(default_factory=list)
+
+
+class Nested(BaseModel):
+    inner: list[WithModelValidator] = []
+
+
+@pytest.mark.parametrize(
+    "annotation",
+    [
+        Outer,  # a field_validator
+        list[Tree | Outer],
+        WithModelValidator,
+        Nested,
+        WithPostInit,
+        WithInit,
+        WithPrivate,
+        WithFactory,
+        Annotated[int, AfterValidator(abs)],
+    ],
+    ids=repr,
+)
+def test_schemas_that_run_the_apps_code(annotation: Any) -> None:
+    """Validated after the dependencies, as FastAPI does (never in one pass while the body is read)."""
+    assert calls_user_code(TypeAdapter(annotation).core_schema)
+
+
+@pytest.mark.parametrize("annotation", [Inner, Tree, list[Tree], Shape, WithBuiltinFactory, dict[str, int]])
+def test_schemas_that_run_only_pydantic(annotation: Any) -> None:
+    assert not calls_user_code(TypeAdapter(annotation).core_schema)

@@ -14,6 +14,12 @@ mode-dependent option anywhere. What it accepts is checked value by value in
 tests/unit/test_pipeline_json_fast.py. One numeric difference remains for accepted schemas: an
 integer literal too large for a float (>= 309 digits) becomes `inf` in JSON mode and a validation
 error in python mode; `has_huge_integer` finds such literals in the raw bytes.
+
+`calls_user_code(schema)` tells whether validating may run the app's own code (validator functions,
+a model's `__init__` or `model_post_init`, default factories). The one-pass validation reads the body
+before the route's dependencies and falls back to the two-pass path on any error: code of the app would
+run before a dependency could refuse the request, and twice for an invalid body. FastAPI runs it once,
+after the dependencies; a schema that calls such code is validated as FastAPI does.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import Any
 
 from ferroapi._ferroapi import has_digit_run
 
-__all__ = ["has_huge_integer", "json_mode_matches_python"]
+__all__ = ["calls_user_code", "has_huge_integer", "json_mode_matches_python"]
 
 # Leaf schemas: JSON values map to the same Python values json.loads gives, validated the same way.
 _LEAVES = frozenset(
@@ -99,6 +105,34 @@ def _all_fields(
     fields: Iterable[Mapping[str, Any]], definitions: dict[str, Mapping[str, Any]], seen: set[str]
 ) -> bool:
     return all(_check(field["schema"], definitions, seen) for field in fields)
+
+
+_FUNCTION_VALIDATORS = frozenset({"function-after", "function-before", "function-wrap", "function-plain"})
+# Factories that run nothing of the app's (`Field(default_factory=list)`).
+_BUILTIN_FACTORIES: tuple[Any, ...] = (list, dict, set, frozenset, tuple, str, bytes, int, float, bool)
+# Keys of a schema node that hold no validation schema: serializers and free-form metadata.
+_NOT_VALIDATION = frozenset({"serialization", "metadata"})
+
+
+def calls_user_code(schema: Mapping[str, Any]) -> bool:
+    """Whether validating against `schema` may call the app's code (see the module docstring)."""
+    pending: list[Any] = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list | tuple):
+            pending.extend(node)
+            continue
+        if not isinstance(node, Mapping):
+            continue
+        kind = node.get("type")
+        if kind in _FUNCTION_VALIDATORS:
+            return True
+        if kind in ("model", "dataclass") and (node.get("post_init") or node.get("custom_init")):
+            return True
+        if kind == "default" and node.get("default_factory") not in (None, *_BUILTIN_FACTORIES):
+            return True
+        pending.extend(value for key, value in node.items() if key not in _NOT_VALIDATION)
+    return False
 
 
 _HUGE_DIGITS = 309  # float(10**308) is finite, float(10**309) overflows

@@ -140,9 +140,10 @@ def graph_facts(dependant: Dependant) -> tuple[bool, bool]:
 
 def _json_fast_field(route: APIRoute, is_form: bool) -> ModelField | None:
     """The body field to validate with `validate_json`: the graph's only body parameter, not
-    embedded, not a form, and of a type whose JSON-mode validation is python-mode validation.
+    embedded, not a form, of a type whose JSON-mode validation is python-mode validation, and whose
+    validation runs none of the app's code (that runs when FastAPI runs it: after the dependencies).
     """
-    from ferroapi._compat.json_mode import json_mode_matches_python
+    from ferroapi._compat.json_mode import calls_user_code, json_mode_matches_python
     from ferroapi.dependencies.analyze import get_flat_body_params
 
     field = route.body_field
@@ -153,7 +154,8 @@ def _json_fast_field(route: APIRoute, is_form: bool) -> ModelField | None:
         return None
     if not isinstance(field.type_adapter.validator, SchemaValidator):
         return None  # forward references not resolved yet
-    return field if json_mode_matches_python(field.type_adapter.core_schema) else None
+    schema = field.type_adapter.core_schema
+    return field if json_mode_matches_python(schema) and not calls_user_code(schema) else None
 
 
 def build_plan(route: APIRoute) -> RoutePlan:
