@@ -10,6 +10,11 @@ RUST_SOURCES := $(shell find rust -name '*.rs') Cargo.toml Cargo.lock
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# CPython versions of `make wheel` and `make test-pythons` (pyenv's, else pythonX.Y on PATH: scripts/find-python).
+WHEEL_PYTHONS ?= 3.10 3.11 3.12 3.13
+TEST_PYTHONS ?= 3.10 3.12 3.13
+# maturin finds zig (`python -m ziglang`) and installs into the venv through these.
+MATURIN_ENV = VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH
 
 .PHONY: help
 help: ## list the targets
@@ -18,36 +23,47 @@ help: ## list the targets
 $(STAMPS)/venv: pyproject.toml
 	@mkdir -p $(STAMPS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
+	@# pip >= 25.1 installs PEP 735 dependency groups (--group).
+	$(PY) -m pip install -q --upgrade "pip>=25.1"
 	$(PY) -m pip install -q "maturin>=1.9,<2"
 	@touch $@
 
+# What serving needs: the package, its dependencies and the `standard` extra (uvicorn...). Nothing else.
 $(STAMPS)/develop: $(STAMPS)/venv $(RUST_SOURCES)
-	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin develop -q --release -E test,lint
+	@echo "Building the Rust extension (release build; the first one takes a few minutes)"
+	$(MATURIN_ENV) $(VENV)/bin/maturin develop --release -E standard
 	@# An editable install leaves out the wheel's start-up hook (FERROAPI_FASTAPI_ALIAS): put it in place.
 	cp ferroapi_fastapi_alias.pth "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"
 	@touch $@
 
+# The development-only dependency groups of pyproject.toml (never published with the package).
+$(STAMPS)/group-%: $(STAMPS)/venv pyproject.toml
+	$(PY) -m pip install -q --group $*
+	@touch $@
+
 .PHONY: setup
-setup: $(STAMPS)/develop ## create .venv, install dependencies, build the extension (release)
+setup: $(STAMPS)/develop ## create .venv, install what serving needs, build the extension (release)
+
+.PHONY: setup-dev
+setup-dev: setup $(STAMPS)/group-dev ## setup + the development tools (dependency groups test, lint, docs)
 
 .PHONY: run
 run: setup ## serve examples/app.py on 127.0.0.1:8000
 	$(VENV)/bin/ferroapi run examples/app.py --host $(HOST) --port $(PORT)
 
 .PHONY: test
-test: setup lint test-rust test-python ## set up, lint, run every test (Rust core + Python)
+test: setup-dev lint test-rust test-python ## set up, lint, run every test (Rust core + Python)
 
 .PHONY: test-rust
 test-rust: ## cargo tests of the pure Rust core (property tests bounded)
 	cargo test --quiet
 
 .PHONY: test-python
-test-python: setup ## pytest (excludes the slow marker)
+test-python: setup-dev ## pytest (excludes the slow marker)
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: setup ## cargo fmt, clippy -D warnings, ruff, mypy --strict, stubtest of the native module
+lint: setup-dev ## cargo fmt, clippy -D warnings, ruff, mypy --strict, stubtest of the native module
 	cargo fmt --check
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --features python -- -D warnings
@@ -57,41 +73,84 @@ lint: setup ## cargo fmt, clippy -D warnings, ruff, mypy --strict, stubtest of t
 	$(PY) -m mypy.stubtest ferroapi._ferroapi
 
 .PHONY: fmt
-fmt: setup ## format Rust and Python
+fmt: setup-dev ## format Rust and Python
 	cargo fmt
 	$(VENV)/bin/ruff format python tests benches examples scripts
 	$(VENV)/bin/ruff check --fix python tests benches examples scripts
 
 .PHONY: fuzz
-fuzz: setup ## long property runs: router vs its oracle (1M cases), decoder/SSE/JSONL (100k), Python side vs starlette/json.loads/FastAPI
+fuzz: setup-dev ## long property runs: router vs its oracle (1M cases), decoder/SSE/JSONL (100k), Python side vs starlette/json.loads/FastAPI
 	FERRO_PROPTEST_CASES=1000000 cargo test --release --quiet router::
 	FERRO_PROPTEST_CASES=100000 cargo test --release --quiet -- --skip router::
 	$(PY) -m pytest -m slow tests/native
 
 .PHONY: bench
-bench: setup ## micro and app benchmarks: ferroapi vs the Python/FastAPI equivalent, ratios in one run
+bench: setup-dev ## micro and app benchmarks: ferroapi vs the Python/FastAPI equivalent, ratios in one run
 	$(PY) benches/run.py
 
+.PHONY: bench-record
+bench-record: setup-dev ## `make bench` recorded in benches/results/latest.txt (the docs' performance page is generated from it)
+	@mkdir -p benches/results
+	{ echo "# recorded $$(date -u +%Y-%m-%d) at commit $$(git rev-parse --short HEAD)"; \
+	  echo "# $$($(PY) -c 'import platform; print(platform.python_implementation(), platform.python_version())'), $$(nproc) cores: $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"; \
+	  $(PY) benches/run.py; } > benches/results/latest.txt.tmp
+	mv benches/results/latest.txt.tmp benches/results/latest.txt
+
+.PHONY: docs
+docs: $(STAMPS)/group-docs ## the documentation site into site/ (MkDocs + Material + mkdocstrings; offline)
+	$(VENV)/bin/mkdocs build --strict
+
+.PHONY: docs-serve
+docs-serve: $(STAMPS)/group-docs ## serve the documentation on HOST:PORT (127.0.0.1:8000), rebuilt on changes
+	$(VENV)/bin/mkdocs serve --dev-addr $(HOST):$(PORT)
+
 .PHONY: wheel
-wheel: $(STAMPS)/venv ## build a release wheel into dist/
-	$(VENV)/bin/maturin build --release --out dist
+wheel: $(STAMPS)/group-release ## manylinux2014 wheels for CPython 3.10-3.13 (WHEEL_PYTHONS; zig linker) + the sdist, into dist/
+	rm -rf dist
+	$(MATURIN_ENV) CARGO_TARGET_DIR=target/wheels nice $(VENV)/bin/maturin build --release --zig \
+	  --compatibility manylinux2014 --out dist $(foreach v,$(WHEEL_PYTHONS),-i $$(scripts/find-python $(v)))
+	$(MATURIN_ENV) $(VENV)/bin/maturin sdist --out dist
+	for wheel in dist/*.whl; do $(VENV)/bin/auditwheel show "$$wheel" | tr '\n' ' ' | grep -q '"manylinux_2_17_x86_64"' \
+	  || { echo "$$wheel is not manylinux2014" >&2; exit 1; }; done
+	$(VENV)/bin/twine check --strict dist/*
+	@ls -l dist
+
+.PHONY: test-wheels
+test-wheels: wheel $(STAMPS)/group-dev ## `make wheel`, then each wheel in a clean venv of its Python serves HTTP, SSE, a websocket; the sdist builds
+	FERROAPI_WHEEL_DIR=$(abspath dist) $(PY) -m pytest -m wheel tests/test_wheel.py $(PYTEST_ARGS)
+
+# One venv per version under .venvs/ (gitignored), the extension built for it (its own cargo target dir).
+.venvs/%/.ready: pyproject.toml $(RUST_SOURCES)
+	@mkdir -p .venvs
+	test -x .venvs/$*/bin/python || $$(scripts/find-python $*) -m venv .venvs/$*
+	.venvs/$*/bin/python -m pip install -q --upgrade "pip>=25.1" "maturin>=1.9,<2"
+	VIRTUAL_ENV=$(abspath .venvs/$*) PATH=$(abspath .venvs/$*)/bin:$$PATH CARGO_TARGET_DIR=target/py$* \
+	  nice .venvs/$*/bin/maturin develop --release -E standard
+	.venvs/$*/bin/python -m pip install -q --group test
+	cp ferroapi_fastapi_alias.pth "$$(.venvs/$*/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"
+	@touch $@
+
+.PHONY: test-pythons
+test-pythons: $(foreach v,$(TEST_PYTHONS),.venvs/$(v)/.ready) ## the Python test suite under CPython 3.10, 3.12, 3.13 (TEST_PYTHONS; venvs in .venvs/)
+	@set -e; for v in $(TEST_PYTHONS); do echo "== CPython $$v"; \
+	  .venvs/$$v/bin/python -m pytest -m "not slow and not wheel" $(PYTEST_ARGS); done
 
 .PHONY: conformance
-conformance: setup ## run FastAPI 0.165.0's own test suite against ferroapi (imports aliased; FERRO_CONFORMANCE_CACHE=dir to isolate a run)
+conformance: setup-dev ## run FastAPI 0.165.0's own test suite against ferroapi (imports aliased; FERRO_CONFORMANCE_CACHE=dir to isolate a run)
 	$(PY) scripts/conformance.py $(CONFORMANCE_ARGS)
 
 .PHONY: ecosystem
-ecosystem: setup ## the test suites of FastAPI extensions (pinned sdists) on ferroapi, scored against FastAPI
+ecosystem: setup-dev ## the test suites of FastAPI extensions (pinned sdists) on ferroapi, scored against FastAPI
 	$(PY) scripts/ecosystem.py $(ECOSYSTEM_ARGS)
 
 .PHONY: ecosystem-quick
-ecosystem-quick: setup ## a bounded subset of `make ecosystem` (a few test files per extension)
+ecosystem-quick: setup-dev ## a bounded subset of `make ecosystem` (a few test files per extension)
 	$(PY) scripts/ecosystem.py --quick $(ECOSYSTEM_ARGS)
 
 .PHONY: unchanged-app
-unchanged-app: setup ## an unmodified FastAPI app + extension under ferroapi run vs FastAPI, fresh venv (PyPI)
+unchanged-app: setup-dev ## an unmodified FastAPI app + extension under ferroapi run vs FastAPI, fresh venv (PyPI)
 	$(PY) -m pytest -m slow tests/e2e/test_unchanged_fastapi_app.py $(PYTEST_ARGS)
 
 .PHONY: clean
 clean: ## remove build products and the virtualenv
-	rm -rf $(VENV) $(STAMPS) target dist .conformance
+	rm -rf $(VENV) .venvs $(STAMPS) target dist site .conformance
