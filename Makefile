@@ -67,8 +67,8 @@ lint: setup-dev ## cargo fmt, clippy -D warnings, ruff, mypy --strict, stubtest 
 	cargo fmt --check
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --features python -- -D warnings
-	$(VENV)/bin/ruff check python tests benches examples scripts
-	$(VENV)/bin/ruff format --check python tests benches examples scripts
+	$(VENV)/bin/ruff check python tests benches examples scripts docs/hooks
+	$(VENV)/bin/ruff format --check python tests benches examples scripts docs/hooks
 	$(VENV)/bin/mypy
 	$(PY) -m mypy.stubtest ferroapi._ferroapi
 
@@ -95,6 +95,7 @@ bench-record: setup-dev ## `make bench` recorded in benches/results/latest.txt (
 	  echo "# $$($(PY) -c 'import platform; print(platform.python_implementation(), platform.python_version())'), $$(nproc) cores: $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"; \
 	  $(PY) benches/run.py; } > benches/results/latest.txt.tmp
 	mv benches/results/latest.txt.tmp benches/results/latest.txt
+	$(PY) docs/hooks/bench_report.py
 
 .PHONY: docs
 docs: $(STAMPS)/group-docs ## the documentation site into site/ (MkDocs + Material + mkdocstrings; offline)
