@@ -118,7 +118,7 @@ wheel: $(STAMPS)/group-release ## manylinux2014 wheels for CPython 3.10-3.13 (WH
 
 .PHONY: test-wheels
 test-wheels: wheel $(STAMPS)/group-dev ## `make wheel`, then each wheel in a clean venv of its Python serves HTTP, SSE, a websocket; the sdist builds
-	FERROAPI_WHEEL_DIR=$(abspath dist) $(PY) -m pytest -m wheel tests/test_wheel.py $(PYTEST_ARGS)
+	FERROAPI_WHEEL_DIR=$(abspath dist) FERROAPI_WHEEL_PYTHONS="$(WHEEL_PYTHONS)" $(PY) -m pytest -m wheel tests/test_wheel.py $(PYTEST_ARGS)
 
 # One venv per version under .venvs/ (gitignored), the extension built for it (its own cargo target dir).
 .venvs/%/.ready: pyproject.toml $(RUST_SOURCES)
