@@ -110,8 +110,7 @@ def analyze_param(
         depends = value
     elif isinstance(value, FieldInfo):
         assert field_info is None, (
-            "Cannot specify FastAPI annotations in `Annotated` and default value together"
-            f" for {param_name!r}"
+            f"Cannot specify FastAPI annotations in `Annotated` and default value together for {param_name!r}"
         )
         # A copy: the same declaration object may be the default of parameters of other functions.
         field_info = copy(value)
