@@ -5,6 +5,9 @@ route in order until a FULL match. Tables are realistic mixes (static, int/str p
 parameters, several methods per path, a mount at the end) of 10 to 10,000 routes; requests target a
 route in the middle of the table and the last route. The last row compares the native resolver with
 itself at 10,000 and at 10 routes: its cost should not grow with the table (target: within 1.5x).
+The adversarial rows (issue #12) are templates with several parameters in one segment and a path
+that misses at its very end, where `re` backtracks in quadratic (two parameters) or cubic (three)
+time; the native matcher is linear, so its last row (15x the length) should cost about 15x.
 """
 
 from __future__ import annotations
@@ -118,6 +121,40 @@ def main() -> None:
         lambda: big.resolve(SCOPE_HTTP, "GET", "/static/css/site.css"),
         lambda: small.resolve(SCOPE_HTTP, "GET", "/static/css/site.css"),
         200_000,
+    )
+    bench_adversarial()
+
+
+def adversarial(template: str) -> tuple[Router, list[BaseRoute]]:
+    routes: list[BaseRoute] = [Route(template, ENDPOINT, methods=["GET"])]
+    return Router([(0, template, ROUTE_HTTP, ["GET", "HEAD"])]), routes
+
+
+def bench_adversarial() -> None:
+    header("several parameters in one segment, path missing at its end", "starlette Router.app scan")
+    cases = [
+        ("/s2/{a}-{b}.json", "/s2/" + "-" * 2_000 + ".jsox", 3),
+        ("/s3/{a}-{b}-{c}.json", "/s3/" + "-" * 300 + ".jsox", 3),
+        ("/n/{a:int}{b:int}{c:int}x", "/n/" + "1" * 300 + "y", 3),
+    ]
+    for template, path, number in cases:
+        router, routes = adversarial(template)
+        compare(
+            f"{template} ({len(path):,} B)",
+            partial(router.resolve, SCOPE_HTTP, "GET", path),
+            partial(starlette_scan, routes, "GET", path),
+            number,
+            same=native(router, path) == starlette_scan(routes, "GET", path),
+            repeat=3,
+        )
+    header("native matcher cost vs path length (linear: about 15x)", "native at 2,000 B")
+    router, _ = adversarial("/s2/{a}-{b}.json")
+    short, long = "/s2/" + "-" * 2_000 + ".jsox", "/s2/" + "-" * 30_000 + ".jsox"
+    compare(
+        "/s2/{a}-{b}.json, 30,000 B vs 2,000 B",
+        partial(router.resolve, SCOPE_HTTP, "GET", long),
+        partial(router.resolve, SCOPE_HTTP, "GET", short),
+        200,
     )
 
 

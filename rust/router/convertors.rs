@@ -35,36 +35,108 @@ impl Convertor {
     }
 
     /// The positions where this convertor's match starting at `pos` may end, in the order a
-    /// backtracking regex engine tries them; `limit` bounds the subject (`limit <= s.len()`).
+    /// backtracking regex engine tries them; `limit` bounds the subject (`limit <= s.len())`.
     #[inline]
     pub fn ends(self, s: &str, pos: usize, limit: usize) -> Ends<'_> {
         let b = s.as_bytes().get(..limit).unwrap_or_default();
-        let run = |from: usize, keep: fn(u8) -> bool| {
-            b.get(from..)
-                .map_or(0, |t| t.iter().take_while(|&&c| keep(c)).count())
+        let run_end = |run: Run, from: usize| {
+            let len = b
+                .get(from..)
+                .map_or(0, |t| t.iter().take_while(|&&c| run.keeps(c)).count());
+            super::matcher::step(len);
+            from + len
+        };
+        let Candidates { first, then } = self.candidates(b, pos, run_end);
+        Ends {
+            bytes: b,
+            first,
+            then,
+        }
+    }
+
+    /// The end positions of this convertor's match starting at `pos`, as at most two descending
+    /// ranges; `run_end(run, from)` is the index of the first byte at or after `from` that is
+    /// not in `run` (`b.len()` if none), so a caller may scan or look up precomputed runs.
+    #[inline]
+    pub fn candidates(
+        self,
+        b: &[u8],
+        pos: usize,
+        run_end: impl Fn(Run, usize) -> usize,
+    ) -> Candidates {
+        let range = |hi: usize, lo: usize| (hi >= lo).then_some((hi, lo));
+        let one = |hi, lo| Candidates {
+            first: range(hi, lo),
+            then: None,
         };
         match self {
-            Self::Str => Ends::range(b, pos + run(pos, |c| c != b'/'), pos + 1),
-            Self::Path => Ends::range(b, pos + run(pos, |c| c != b'\n'), pos),
-            Self::Int => Ends::range(b, pos + run(pos, |c| c.is_ascii_digit()), pos + 1),
+            Self::Str => one(run_end(Run::NotSlash, pos), pos + 1),
+            Self::Path => one(run_end(Run::NotNewline, pos), pos),
+            Self::Int => one(run_end(Run::Digits, pos), pos + 1),
             Self::Float => {
-                let int_end = pos + run(pos, |c| c.is_ascii_digit());
-                let frac = if b.get(int_end) == Some(&b'.') {
-                    run(int_end + 1, |c| c.is_ascii_digit())
+                let int_end = run_end(Run::Digits, pos);
+                let frac_end = if int_end > pos && b.get(int_end) == Some(&b'.') {
+                    run_end(Run::Digits, int_end + 1)
                 } else {
-                    0
+                    int_end
                 };
-                let mut ends = Ends::range(b, int_end, pos + 1);
-                if int_end > pos && frac > 0 {
-                    ends.then = ends.first;
-                    ends.first = Some((int_end + 1 + frac, int_end + 2));
+                if frac_end > int_end + 1 {
+                    // `(\.[0-9]+)?` is tried first, longest fraction first, then skipped.
+                    Candidates {
+                        first: range(frac_end, int_end + 2),
+                        then: range(int_end, pos + 1),
+                    }
+                } else {
+                    one(int_end, pos + 1)
                 }
-                ends
             }
             Self::Uuid => match uuid_end(b, pos) {
-                Some(end) => Ends::range(b, end, end),
-                None => Ends::range(b, 0, 1),
+                Some(end) => one(end, end),
+                None => Candidates::default(),
             },
+        }
+    }
+}
+
+/// A byte class whose maximal run bounds a convertor's match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Run {
+    /// `[^/]`.
+    NotSlash,
+    /// `.` of Python's `re`: anything but a newline.
+    NotNewline,
+    /// `[0-9]`.
+    Digits,
+}
+
+impl Run {
+    /// Whether byte `c` continues the run.
+    #[inline]
+    pub fn keeps(self, c: u8) -> bool {
+        match self {
+            Self::NotSlash => c != b'/',
+            Self::NotNewline => c != b'\n',
+            Self::Digits => c.is_ascii_digit(),
+        }
+    }
+}
+
+/// Where a convertor's match may end: a descending inclusive range `(hi, lo)` tried first, then
+/// possibly a second one (only a float's: with the fraction, then without it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Candidates {
+    pub first: Option<(usize, usize)>,
+    pub then: Option<(usize, usize)>,
+}
+
+impl Convertor {
+    /// The runs [`Convertor::candidates`] asks `run_end` about.
+    pub fn runs(self) -> &'static [Run] {
+        match self {
+            Self::Str => &[Run::NotSlash],
+            Self::Path => &[Run::NotNewline],
+            Self::Int | Self::Float => &[Run::Digits],
+            Self::Uuid => &[],
         }
     }
 }
@@ -84,23 +156,12 @@ fn uuid_end(b: &[u8], mut pos: usize) -> Option<usize> {
     Some(pos)
 }
 
-/// End positions, longest first: a descending inclusive range, then possibly a second one.
-/// Positions inside a multi-byte character are skipped (Python matches characters, not bytes).
+/// End positions, longest first: [`Candidates`] as an iterator. Positions inside a multi-byte
+/// character are skipped (Python matches characters, not bytes).
 pub struct Ends<'a> {
     bytes: &'a [u8],
     first: Option<(usize, usize)>,
     then: Option<(usize, usize)>,
-}
-
-impl<'a> Ends<'a> {
-    /// `hi, hi - 1, ..., lo`; empty when `hi < lo`.
-    fn range(bytes: &'a [u8], hi: usize, lo: usize) -> Self {
-        Self {
-            bytes,
-            first: (hi >= lo).then_some((hi, lo)),
-            then: None,
-        }
-    }
 }
 
 impl Iterator for Ends<'_> {

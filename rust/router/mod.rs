@@ -11,6 +11,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+#[cfg(test)]
+mod complexity_tests;
 mod convertors;
 mod matcher;
 pub mod oracle;

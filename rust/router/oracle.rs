@@ -47,12 +47,14 @@ impl OracleRoute {
         })
     }
 
-    /// `route.matches(scope)`: None, or (full?, params).
+    /// `route.matches(scope)`: None, or (full?, params). An `int` parameter of more than
+    /// `max_int_digits` characters fails the match (where starlette's `int()` would raise).
     fn matches(
         &self,
         scope: Scope,
         method: &str,
         path: &str,
+        max_int_digits: Option<usize>,
     ) -> Option<(bool, Vec<(String, String)>)> {
         let applies = match self.kind {
             Kind::Http => scope == Scope::Http,
@@ -68,6 +70,18 @@ impl OracleRoute {
             return None;
         }
         spans.reverse();
+        let params_pieces = self.pieces.iter().filter_map(|p| match p {
+            Piece::Param(conv) => Some(*conv),
+            Piece::Literal(_) => None,
+        });
+        if let Some(limit) = max_int_digits {
+            let too_long = params_pieces
+                .zip(&spans)
+                .any(|(conv, (a, b))| conv == Convertor::Int && b - a > limit);
+            if too_long {
+                return None;
+            }
+        }
         let params = self
             .names
             .iter()
@@ -147,9 +161,21 @@ pub fn resolve(
     method: &str,
     path: &str,
 ) -> OracleOutcome {
+    resolve_limited(routes, redirect_slashes, scope, method, path, None)
+}
+
+/// [`resolve`] where an `int` parameter longer than `max_int_digits` fails its route's match.
+pub fn resolve_limited(
+    routes: &[OracleRoute],
+    redirect_slashes: bool,
+    scope: Scope,
+    method: &str,
+    path: &str,
+    max_int_digits: Option<usize>,
+) -> OracleOutcome {
     let mut partial = None;
     for route in routes {
-        match route.matches(scope, method, path) {
+        match route.matches(scope, method, path, max_int_digits) {
             Some((true, params)) => return OracleOutcome::Found(route.index, params),
             Some((false, params)) if partial.is_none() => partial = Some((route.index, params)),
             _ => {}
@@ -165,7 +191,10 @@ pub fn resolve(
             format!("{path}/")
         };
         for route in routes {
-            if route.matches(scope, method, &other).is_some() {
+            if route
+                .matches(scope, method, &other, max_int_digits)
+                .is_some()
+            {
                 return OracleOutcome::Redirect(route.index, other);
             }
         }
@@ -174,6 +203,13 @@ pub fn resolve(
 }
 
 /// The bare probe: does any route match `path` at all?
-pub fn matches_any(routes: &[OracleRoute], scope: Scope, path: &str) -> bool {
-    routes.iter().any(|r| r.matches(scope, "", path).is_some())
+pub fn matches_any(
+    routes: &[OracleRoute],
+    scope: Scope,
+    path: &str,
+    max_int_digits: Option<usize>,
+) -> bool {
+    routes
+        .iter()
+        .any(|r| r.matches(scope, "", path, max_int_digits).is_some())
 }

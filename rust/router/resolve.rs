@@ -1,8 +1,13 @@
 //! Resolution: one walk of the trie for the lowest-rank FULL and PARTIAL matches, then (only
 //! when nothing matched) the redirect_slashes probe with the other form of the path.
+//!
+//! An `int` parameter longer than the caller's digit limit (Python's `int_max_str_digits`, which
+//! makes starlette's `int()` raise and FastAPI answer 500) makes its route not match, as if its
+//! regex had failed: the search goes on to the next candidate, and ends in 404 if none is left.
 
 use std::borrow::Cow;
 
+use super::convertors::Convertor;
 use super::matcher::{matches, End, NoCaptures};
 use super::route::{split_segment, Route};
 use super::trie::{Node, Trie, NONE};
@@ -13,13 +18,22 @@ struct Search<'t, 'm> {
     trie: &'t Trie,
     routes: &'t [Route],
     method: Option<&'m str>,
+    /// The whole path, for checking `int` parameters against `max_int_digits`.
+    path: &'m str,
+    max_int_digits: Option<usize>,
     best_full: u32,
     best_partial: u32,
 }
 
 impl Search<'_, '_> {
     fn offer(&mut self, rank: u32) {
-        let full = match (self.method, self.routes.get(rank as usize)) {
+        let route = self.routes.get(rank as usize);
+        if let (Some(limit), Some(route)) = (self.max_int_digits, route) {
+            if self.path.len() > limit && int_too_long(route, self.path, limit) {
+                return;
+            }
+        }
+        let full = match (self.method, route) {
             (Some(method), Some(route)) => route.methods.allows(method),
             _ => true,
         };
@@ -90,6 +104,21 @@ impl Search<'_, '_> {
     }
 }
 
+/// Whether one of `route`'s `int` parameters in `path` has more than `limit` digits (a route
+/// the trie found matching; rare: only called for paths longer than the limit).
+#[cold]
+fn int_too_long(route: &Route, path: &str, limit: usize) -> bool {
+    if !route.convertors.contains(&Convertor::Int) {
+        return false;
+    }
+    let mut values = vec![""; route.names.len()];
+    route.captures(path, &mut values)
+        && values
+            .iter()
+            .zip(route.convertors.iter())
+            .any(|(v, c)| *c == Convertor::Int && v.len() > limit)
+}
+
 impl RouteTable {
     fn trie(&self, scope: Scope) -> &Trie {
         match scope {
@@ -99,11 +128,19 @@ impl RouteTable {
     }
 
     /// (lowest FULL rank, lowest PARTIAL rank) for `path`; `method` None counts all as FULL.
-    fn search(&self, scope: Scope, method: Option<&str>, path: &str) -> (u32, u32) {
+    fn search(
+        &self,
+        scope: Scope,
+        method: Option<&str>,
+        path: &str,
+        max_int_digits: Option<usize>,
+    ) -> (u32, u32) {
         let mut search = Search {
             trie: self.trie(scope),
             routes: &self.routes,
             method,
+            path,
+            max_int_digits,
             best_full: NONE,
             best_partial: NONE,
         };
@@ -116,7 +153,19 @@ impl RouteTable {
 
     /// starlette's `Router.app` decision for one request path (already stripped of root_path).
     pub fn resolve<'t, 'p>(&'t self, scope: Scope, method: &str, path: &'p str) -> Outcome<'t, 'p> {
-        let (full, partial) = self.search(scope, Some(method), path);
+        self.resolve_limited(scope, method, path, None)
+    }
+
+    /// [`RouteTable::resolve`], where a route whose `int` parameter would have more than
+    /// `max_int_digits` digits does not match (None: no limit).
+    pub fn resolve_limited<'t, 'p>(
+        &'t self,
+        scope: Scope,
+        method: &str,
+        path: &'p str,
+        max_int_digits: Option<usize>,
+    ) -> Outcome<'t, 'p> {
+        let (full, partial) = self.search(scope, Some(method), path, max_int_digits);
         if let Some(route) = self.routes.get(full as usize) {
             return Outcome::Found(Hit {
                 rank: full as usize,
@@ -136,7 +185,7 @@ impl RouteTable {
                 Some(_) => Cow::Borrowed(path.trim_end_matches('/')),
                 None => Cow::Owned(format!("{path}/")),
             };
-            let (any, _) = self.search(scope, None, &other);
+            let (any, _) = self.search(scope, None, &other, max_int_digits);
             if let Some(route) = self.routes.get(any as usize) {
                 return Outcome::Redirect {
                     index: route.index,
@@ -149,6 +198,16 @@ impl RouteTable {
 
     /// Whether any route of `scope` matches `path`, FULL or PARTIAL.
     pub fn matches_any(&self, scope: Scope, path: &str) -> bool {
-        self.search(scope, None, path).0 != NONE
+        self.matches_any_limited(scope, path, None)
+    }
+
+    /// [`RouteTable::matches_any`] with [`RouteTable::resolve_limited`]'s digit limit.
+    pub fn matches_any_limited(
+        &self,
+        scope: Scope,
+        path: &str,
+        max_int_digits: Option<usize>,
+    ) -> bool {
+        self.search(scope, None, path, max_int_digits).0 != NONE
     }
 }

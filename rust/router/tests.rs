@@ -19,6 +19,17 @@ fn specs<'a>(raw: &[RawSpec<'a>]) -> Vec<Spec<'a>> {
 
 /// The table's answer in the oracle's vocabulary (parameters as raw text).
 pub(super) fn answer(table: &RouteTable, scope: Scope, method: &str, path: &str) -> OracleOutcome {
+    answer_limited(table, scope, method, path, None)
+}
+
+/// [`answer`] with an `int` digit limit.
+pub(super) fn answer_limited(
+    table: &RouteTable,
+    scope: Scope,
+    method: &str,
+    path: &str,
+    max_int_digits: Option<usize>,
+) -> OracleOutcome {
     let params = |hit: &Hit<'_, '_>| {
         let mut out = vec![""; hit.route.names.len()];
         assert!(
@@ -32,7 +43,7 @@ pub(super) fn answer(table: &RouteTable, scope: Scope, method: &str, path: &str)
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect()
     };
-    match table.resolve(scope, method, path) {
+    match table.resolve_limited(scope, method, path, max_int_digits) {
         Outcome::Found(hit) => OracleOutcome::Found(hit.route.index, params(&hit)),
         Outcome::MethodNotAllowed(hit) => {
             OracleOutcome::MethodNotAllowed(hit.route.index, params(&hit))
@@ -233,4 +244,45 @@ fn construction_errors_name_the_template() {
         .unwrap_err()
         .to_string()
         .contains("index 3"));
+}
+
+#[test]
+fn int_params_over_the_digit_limit_do_not_match() {
+    let raw = [
+        (0, "/i/{x:int}", H, GET),
+        (1, "/i/{x}", H, Some(&["POST"][..])),
+        (2, "/j/{x:int}", H, GET),
+        (3, "/k/{x:int}/", H, GET),
+        (4, "/m/{x:int}", Kind::Mount, None),
+    ];
+    let specs = specs(&raw);
+    let table = RouteTable::new(specs.clone(), true).unwrap();
+    let oracle_table = oracle_routes(&specs).unwrap();
+    let limited = |method: &str, path: &str| {
+        let got = answer_limited(&table, Scope::Http, method, path, Some(4));
+        let want = oracle::resolve_limited(&oracle_table, true, Scope::Http, method, path, Some(4));
+        assert_eq!(got, want, "{method} {path:?}");
+        got
+    };
+    assert_eq!(limited("GET", "/i/1234"), found(0, &[("x", "1234")]));
+    // The int route no longer matches: the next route that does answers (a 405 here).
+    assert_eq!(
+        limited("GET", "/i/12345"),
+        OracleOutcome::MethodNotAllowed(1, vec![("x".into(), "12345".into())])
+    );
+    assert_eq!(limited("GET", "/j/00000"), OracleOutcome::NotFound);
+    // Neither a redirect to a route that would not match, nor a mount.
+    assert_eq!(limited("GET", "/k/99999"), OracleOutcome::NotFound);
+    assert_eq!(
+        limited("GET", "/k/9999"),
+        OracleOutcome::Redirect(3, "/k/9999/".into())
+    );
+    assert_eq!(limited("GET", "/m/99999/x"), OracleOutcome::NotFound);
+    assert!(!table.matches_any_limited(Scope::Http, "/j/12345", Some(4)));
+    assert!(table.matches_any_limited(Scope::Http, "/j/12345", None));
+    // Without a limit, any length matches.
+    assert_eq!(
+        answer(&table, Scope::Http, "GET", "/j/12345"),
+        found(2, &[("x", "12345")])
+    );
 }
