@@ -62,7 +62,7 @@ except ImportError:  # pragma: no cover - removed from a future pydantic
 
 
 try:
-    from pydantic_extra_types.color import Color as PyExtraColor  # type: ignore[import-not-found]
+    from pydantic_extra_types.color import Color as PyExtraColor  # type: ignore[import-not-found,unused-ignore]
 except ImportError:
 
     class PyExtraColor:  # type: ignore[no-redef]
