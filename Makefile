@@ -84,6 +84,18 @@ fuzz: setup-dev ## long property runs: router vs its oracle (1M cases), decoder/
 	FERRO_PROPTEST_CASES=100000 cargo test --release --quiet -- --skip router::
 	$(PY) -m pytest -m slow tests/native
 
+# cargo-fuzz (libFuzzer) targets in fuzz/ (its own crate and workspace; nightly toolchain).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= router json sse
+
+.PHONY: fuzz-native
+fuzz-native: ## libFuzzer targets: router vs its ordered oracle, JSON decoder vs serde_json, SSE framing (FUZZ_SECONDS=60 each)
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+	@rustup run nightly rustc --version >/dev/null 2>&1 || rustup toolchain install nightly --profile minimal
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  nice -n 19 cargo +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) \
+	    $$(test -f dict/$$t.dict && echo -dict=dict/$$t.dict) || exit 1; done
+
 .PHONY: bench
 bench: setup-dev ## micro and app benchmarks: ferroapi vs the Python/FastAPI equivalent, ratios in one run
 	$(PY) benches/run.py
