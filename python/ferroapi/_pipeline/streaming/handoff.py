@@ -145,7 +145,10 @@ class ThreadHandoff(Handoff):
         with self._lock:
             frames = self.frames
             if not frames:
-                return frames
+                # A new list, never the pending one: the worker thread may append to that one as soon
+                # as the lock is released, and a caller that then finds a frame in what `take` gave it
+                # would send it, and send it again from the next `take` (a duplicated item).
+                return []
             self.frames = []
             self.size = 0
         self._hot = True
