@@ -10,6 +10,8 @@ RUST_SOURCES := $(shell find rust -name '*.rs') Cargo.toml Cargo.lock
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# `make soak`: seconds of load (the report goes to benches/results/soak-latest.txt).
+SOAK_SECONDS ?= 600
 # CPython versions of `make wheel` and `make test-pythons` (pyenv's, else pythonX.Y on PATH: scripts/find-python).
 WHEEL_PYTHONS ?= 3.10 3.11 3.12 3.13
 TEST_PYTHONS ?= 3.10 3.12 3.13
@@ -163,6 +165,10 @@ ecosystem-quick: setup-dev ## a bounded subset of `make ecosystem` (a few test f
 .PHONY: unchanged-app
 unchanged-app: setup-dev ## an unmodified FastAPI app + extension under ferroapi run vs FastAPI, fresh venv (PyPI)
 	$(PY) -m pytest -m slow tests/e2e/test_unchanged_fastapi_app.py $(PYTEST_ARGS)
+
+.PHONY: soak
+soak: setup-dev ## uvicorn under mixed load for SOAK_SECONDS (600); fails on a 5xx, a hang, a leak (RSS/fds/tasks)
+	$(PY) benches/soak/soak.py --seconds $(SOAK_SECONDS) --results benches/results/soak-latest.txt $(SOAK_ARGS)
 
 .PHONY: clean
 clean: ## remove build products and the virtualenv
