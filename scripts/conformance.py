@@ -54,9 +54,11 @@ COUNTS = CACHE / f"counts-{PIN}.json"
 CEILING = CACHE / f"ceiling-{PIN}.json"
 PY = sys.executable
 
-# Test-only dependencies worth installing: (module to probe, pip requirement). Deliberately left out
-# (their tests count as errors): opentelemetry-*, logfire, sentry-sdk (telemetry integrations),
-# strawberry-graphql, typer/fastapi-cli, coverage/codspeed/xdist (tooling, not behaviour).
+# Test-only dependencies worth installing: (module to probe, pip requirement). The OpenTelemetry SDK,
+# its OTLP exporter and the integrations FastAPI's telemetry tests exercise (the contrib FastAPI
+# instrumentor, Sentry) are installed; deliberately left out (their tests count as errors): logfire
+# (its pydantic plugin would load in every process of this interpreter), strawberry-graphql,
+# typer/fastapi-cli, coverage/codspeed/xdist (tooling, not behaviour).
 TEST_DEPS = [
     ("pytest_timeout", "pytest-timeout>=2.4"),
     ("httpx2", "httpx2>=2"),  # starlette's TestClient warns (an error here) when it falls back to httpx
@@ -73,6 +75,10 @@ TEST_DEPS = [
     ("email_validator", "email-validator>=2"),
     ("flask", "flask>=3"),
     ("a2wsgi", "a2wsgi>=1.9,<=2"),
+    ("opentelemetry.sdk", "opentelemetry-sdk>=1.44"),
+    ("opentelemetry.exporter.otlp.proto.http", "opentelemetry-exporter-otlp-proto-http>=1.44"),
+    ("opentelemetry.instrumentation.fastapi", "opentelemetry-instrumentation-fastapi>=0.65b0"),
+    ("sentry_sdk", "sentry-sdk>=2"),
 ]
 
 # Not framework behaviour: FastAPI's repository tooling and benchmark harnesses.
@@ -90,6 +96,7 @@ TOPICS = [
     "streaming",
     "structure",  # include_router, lifespan/events, mounts, sub-apps, middleware, websockets
     "openapi",
+    "telemetry",  # FastAPI's native OpenTelemetry (tests/test_telemetry, the tutorial's examples)
     "other",
 ]
 
@@ -97,7 +104,7 @@ TOPICS = [
 TOPIC_RULES: list[tuple[str, re.Pattern[str]]] = [
     (topic, re.compile(pattern))
     for topic, pattern in [
-        ("other", r"telemetry"),  # FastAPI's OpenTelemetry integration: its own feature area
+        ("telemetry", r"telemetry"),  # FastAPI's OpenTelemetry integration: its own feature area
         ("routing", r"redirect_slashes|extra_routes|route_scope|custom_route_class|urlconvertors"),
         ("streaming", r"sse|server_sent|stream|jsonl|json_lines"),
         ("security", r"security|oauth|authentication|jwt|api_key|bearer|digest|openid|http_basic"),
@@ -244,8 +251,15 @@ def test_files(work: Path) -> list[str]:
 # ---- 4: dependencies ----------------------------------------------------------------------------
 
 
+def _installed(module: str) -> bool:
+    try:
+        return find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
+
+
 def install_test_deps() -> None:
-    missing = [req for module, req in TEST_DEPS if find_spec(module) is None]
+    missing = [req for module, req in TEST_DEPS if not _installed(module)]
     if not missing:
         return
     print(f"installing test-only dependencies: {', '.join(missing)}")

@@ -154,7 +154,7 @@ def check_wheel_contents(wheel: Path) -> None:
     assert metadata["License-Expression"] == "MIT"
     assert "Framework :: FastAPI" in metadata.get_all("Classifier", [])
     assert any(url.startswith("Documentation, ") for url in metadata.get_all("Project-URL", []))
-    assert set(metadata.get_all("Provides-Extra", [])) == {"standard", "all"}  # no test/lint sets
+    assert set(metadata.get_all("Provides-Extra", [])) == {"standard", "all", "opentelemetry"}  # no test/lint
     assert "ferroapi run main.py" in str(metadata.get_payload())  # the PyPI page is the user's
 
 

@@ -37,6 +37,7 @@ from ferroapi._pipeline.entry import AppEntry
 from ferroapi._pipeline.limits import DEFAULT_MAX_BODY_SIZE
 from ferroapi._routing.docs import add_docs_routes, openapi_document
 from ferroapi._routing.frontend_files import Fallback, resolve_check_dir
+from ferroapi._routing.observed import observe_requests
 from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute
 from ferroapi._routing.router import ON_EVENT_DEPRECATED, APIRouter
@@ -55,6 +56,12 @@ from ferroapi.exceptions import (
 )
 from ferroapi.middleware.asyncexitstack import AsyncExitStackMiddleware as AsyncExitStackMiddleware
 from ferroapi.params import Depends as Depends
+from ferroapi.telemetry import TelemetryConfig
+from ferroapi.telemetry._api import SCOPE_KEY, default_telemetry_config
+from ferroapi.telemetry._asgi import ExceptionTelemetryMiddleware as ExceptionTelemetryMiddleware
+from ferroapi.telemetry._asgi import NativeTelemetry, _legacy_otel
+from ferroapi.telemetry._gate import TelemetryGate
+from ferroapi.telemetry._runtime import lifespan
 from ferroapi.types import DecoratedCallable
 from ferroapi.types import IncEx as IncEx
 from ferroapi.utils import generate_unique_id
@@ -120,7 +127,7 @@ class FerroAPI(Starlette):
         strict_content_type: bool = Default(True),
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
         form_limits: FormLimits | None = None,
-        telemetry: dict[str, Any] | None = None,
+        telemetry: TelemetryConfig | None = None,
         sse_keepalive_interval: float | None = None,
         stream_send_timeout: float | None = None,
         **extra: Any,
@@ -165,17 +172,14 @@ class FerroAPI(Starlette):
                 category=FastAPIDeprecationWarning,
                 stacklevel=2,
             )
-        if telemetry is not None:
-            # FastAPI merges the argument into its defaults with `{**telemetry}`: anything that is not a
-            # mapping (`telemetry=True`) raises that expression's TypeError there, so it does here.
-            telemetry = {**telemetry}
-            # Accepted for FastAPI's signature; silently ignoring it would leave a user without spans.
-            warnings.warn(
-                "ferroapi does not implement FastAPI's native OpenTelemetry: `telemetry=` is ignored. "
-                "Instrument the app with opentelemetry-instrumentation-asgi's OpenTelemetryMiddleware.",
-                category=UserWarning,
-                stacklevel=2,
-            )
+        # FastAPI merges the argument into its defaults with `{**telemetry}`: anything that is not a
+        # mapping (`telemetry=True`) raises that expression's TypeError, here as there.
+        self._telemetry: TelemetryConfig = {
+            **default_telemetry_config(),
+            **(telemetry if telemetry is not None else {}),
+        }
+        self._native_telemetry = NativeTelemetry(self._telemetry)
+        self._telemetry_gate = TelemetryGate(self._telemetry)
         self.root_path = root_path
         self.state = State()
         self.dependency_overrides = OverridesDict()
@@ -262,6 +266,23 @@ class FerroAPI(Starlette):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.root_path:
             scope["root_path"] = self.root_path
+        # The app's one telemetry test per request (see `TelemetryGate`): nothing more while no
+        # provider listens. The lifespan always goes the other way (environment export set-up).
+        if not self._telemetry_gate.quiet() or scope["type"] == "lifespan":
+            await self._call_observed(scope, receive, send)
+            return
+        # `_serve`'s body, inlined: one coroutine frame less per request.
+        if Starlette.__call__ is not _STARLETTE_CALL:
+            await Starlette.__call__(self, scope, receive, send)
+            return
+        scope["app"] = self
+        stack = self.middleware_stack
+        if stack is None:
+            stack = self.middleware_stack = self.build_middleware_stack()
+        await stack(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The app without telemetry: its middleware stack (starlette's `__call__`)."""
         if Starlette.__call__ is not _STARLETTE_CALL:
             # An instrumentation (Sentry) wraps `Starlette.__call__`: the app goes through it.
             await Starlette.__call__(self, scope, receive, send)
@@ -271,6 +292,31 @@ class FerroAPI(Starlette):
         if stack is None:
             stack = self.middleware_stack = self.build_middleware_stack()
         await stack(scope, receive, send)
+
+    async def _call_observed(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """FastAPI's telemetry entry: the lifespan through the export set-up, a request through
+        `NativeTelemetry` unless an enclosing app already observes (or excluded) it."""
+        scope_type = scope["type"]
+        if scope_type == "lifespan":
+            await lifespan(config=self._telemetry, app=self._serve, scope=scope, receive=receive, send=send)
+            return
+        if (
+            (scope_type != "http" and scope_type != "websocket")
+            or SCOPE_KEY in scope
+            or not self._native_telemetry.enabled()
+        ):
+            await self._serve(scope, receive, send)
+            return
+        observe_requests()
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        await self._native_telemetry(
+            app=self._serve,
+            scope=scope,
+            receive=receive,
+            send=send,
+            legacy_otel=_legacy_otel(self.middleware_stack),
+        )
 
     # ---- registration, delegated to the router ----------------------------------------------------
     def frontend(

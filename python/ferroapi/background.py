@@ -8,6 +8,8 @@ from typing import Any
 from starlette.background import BackgroundTasks as StarletteBackgroundTasks
 from typing_extensions import ParamSpec
 
+from ferroapi.telemetry._api import TELEMETRY_SEEN, _operation
+
 __all__ = ["BackgroundTasks"]
 
 P = ParamSpec("P")
@@ -18,3 +20,14 @@ class BackgroundTasks(StarletteBackgroundTasks):
 
     def add_task(self, func: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> None:
         super().add_task(func, *args, **kwargs)
+
+    async def __call__(self) -> None:
+        # Each task in its `fastapi.background_task` span once requests are observed (a task runs
+        # after the response: the request's record is still in the context then).
+        observed = TELEMETRY_SEEN.value
+        for task in self.tasks:
+            if observed:
+                with _operation(name="background_task", function=task.func):
+                    await task()
+            else:
+                await task()

@@ -98,6 +98,11 @@ from ferroapi.sse import KEEPALIVE_COMMENT as KEEPALIVE_COMMENT
 from ferroapi.sse import EventSourceResponse as EventSourceResponse
 from ferroapi.sse import ServerSentEvent as ServerSentEvent
 from ferroapi.sse import format_sse_event as format_sse_event
+from ferroapi.telemetry._api import _operation as _operation
+from ferroapi.telemetry._api import _route_selected as _route_selected
+from ferroapi.telemetry._api import _run_sync_endpoint as _run_sync_endpoint
+from ferroapi.telemetry._api import _validation_failed as _validation_failed
+from ferroapi.telemetry._api import get_telemetry_data as get_telemetry_data
 from ferroapi.types import DecoratedCallable as DecoratedCallable
 from ferroapi.types import IncEx as IncEx
 from ferroapi.utils import generate_unique_id as generate_unique_id

@@ -60,8 +60,6 @@ STACK = frozenset({"fastapi", "starlette", "pydantic", "pydantic_core"})
 _TYPING_HOMES: tuple[ModuleType, ...] = (typing, typing_extensions, collections.abc, types, builtins)
 
 ALLOWED_GAPS: dict[str, str] = {
-    "fastapi.telemetry": "native OpenTelemetry is not implemented yet (issue #14): `telemetry=` is "
-    "accepted and ignored with a warning, see README",
     "fastapi.responses:StreamingResponse": "by design a subclass of starlette's (README, Streams: sync "
     "iterators pulled in batches per thread hop), not starlette's class itself",
 }

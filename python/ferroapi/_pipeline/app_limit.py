@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ferroapi._pipeline.limits import DefaultLimit
 from ferroapi.exception_handlers import http_exception_handler
+from ferroapi.telemetry._asgi import _exception
 
 if sys.version_info < (3, 11):  # pragma: no cover
     from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found, unused-ignore]
@@ -77,7 +78,13 @@ class AppBodyLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or MAX_BODY_SIZE_SCOPE_KEY not in scope:
-            await self.app(scope, receive, send)
+            try:
+                await self.app(scope, receive, send)
+            except Exception as exc:
+                # This layer sits where FastAPI's ExceptionTelemetryMiddleware does (right inside the
+                # server-error layer): an unanswered exception is told to telemetry before the 500.
+                _exception(scope=scope, exc=exc)
+                raise
             return
         started = False
 
@@ -92,6 +99,7 @@ class AppBodyLimitMiddleware:
         except Exception as exc:
             error = limit_error(exc)
             if started or not isinstance(error, HTTPException):
+                _exception(scope=scope, exc=exc)
                 raise
             response = await http_exception_handler(Request(scope, receive), error)
             await response(scope, receive, send)

@@ -21,6 +21,7 @@ from starlette.websockets import WebSocket
 
 from ferroapi._pipeline.errors import EXCEPTION_HANDLERS_KEY, handle_exception
 from ferroapi._pipeline.lifecycle import LIFECYCLE_SCOPE_KEY
+from ferroapi.telemetry._asgi import _exception
 
 __all__ = ["FILE_STACK_SCOPE_KEY", "AppEntry", "track_response_start"]
 
@@ -96,6 +97,8 @@ class AppEntry(ServerErrorMiddleware):
             )
             started = _started(scope)
             if not await handle_exception(conn, exc, scope, receive, send, started=started):
+                # Unanswered: told to telemetry before the 500 (FastAPI's ExceptionTelemetryMiddleware).
+                _exception(scope=scope, exc=exc)
                 if scope_type == "http":
                     await self._server_error(exc, scope, receive, send, started=started)
                 raise

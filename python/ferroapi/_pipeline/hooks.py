@@ -7,6 +7,11 @@ calls its steps directly; while one of these names of `ferroapi.routing` is repl
 answers through `respond_through_hooks`, which makes FastAPI's calls in FastAPI's order. The switch is
 flipped when the name is assigned (the routing module calls `update` from its `__setattr__`), so a
 process nobody patched pays one attribute test per request.
+
+The same path carries FastAPI's telemetry calls (operation spans, the request's `TelemetryData`,
+validation-failure logs) at FastAPI's places: once a request of the process was observed
+(`observe_telemetry`), every route answers through it, and a process that never observed one makes
+none of these calls.
 """
 
 from __future__ import annotations
@@ -27,12 +32,20 @@ from ferroapi.dependencies.models import Dependant
 from ferroapi.dependencies.solved import solve_dependencies
 from ferroapi.encoders import jsonable_encoder
 from ferroapi.exceptions import EndpointContext, RequestValidationError, ResponseValidationError
+from ferroapi.telemetry._api import (
+    TELEMETRY_SEEN,
+    _operation,
+    _run_sync_endpoint,
+    _validation_failed,
+    get_telemetry_data,
+)
 from ferroapi.types import IncEx
 from ferroapi.utils import is_body_allowed_for_status_code
 
 __all__ = [
     "HOOKS",
     "PATCHABLE",
+    "observe_telemetry",
     "respond_through_hooks",
     "run_endpoint_function",
     "serialize_response",
@@ -44,8 +57,9 @@ async def run_endpoint_function(*, dependant: Dependant, values: dict[str, Any],
     """Call the endpoint with its solved arguments: awaited, or in the thread pool."""
     assert dependant.call is not None, "dependant.call must be a function"
     if is_coroutine:
-        return await dependant.call(**values)
-    return await run_in_threadpool(dependant.call, **values)
+        with _operation(name="endpoint", function=dependant.call):
+            return await dependant.call(**values)
+    return await run_in_threadpool(_run_sync_endpoint, function=dependant.call, arguments=values)
 
 
 async def serialize_response(
@@ -111,29 +125,50 @@ def update(namespace: Any) -> None:
         current = getattr(namespace, name, stock)
         setattr(HOOKS, name, current)
         replaced = replaced or current is not stock
-    HOOKS.active = replaced
+    HOOKS.active = replaced or TELEMETRY_SEEN.value
+
+
+def observe_telemetry() -> None:
+    """A request of this process is observed: from now on every route answers through the hooks."""
+    TELEMETRY_SEEN.value = True
+    HOOKS.active = True
 
 
 async def respond_through_hooks(plan: RoutePlan, request: Request) -> Response:
     """`handler.respond`, made of FastAPI's calls through the (replaced) steps."""
+    telemetry_data = get_telemetry_data() if TELEMETRY_SEEN.value else None
+    if telemetry_data is not None:
+        telemetry_data.request = request
     lifecycle = lifecycle_of(request.scope)
     body: Any = PydanticUndefined
     if plan.body_field is not None:
-        body = await read_body(plan, request, lifecycle, one_pass=False)
+        try:
+            body = await read_body(plan, request, lifecycle, one_pass=False)
+        except RequestValidationError as exc:  # the body is not JSON
+            _validation_failed(exc)
+            raise
+    if telemetry_data is not None:
+        telemetry_data.body = None if body is PydanticUndefined else body
     dependant = plan.dependant
     ctx = plan.site.context(request.method, request.scope.get("root_path", ""), dependant.path or "")
-    solved = await HOOKS.solve_dependencies(
-        request=request,
-        dependant=dependant,
-        body=body,
-        dependency_overrides_provider=plan.overrides_provider,
-        async_exit_stack=lifecycle.request_stack,
-        embed_body_fields=plan.embed_body_fields,
-    )
+    with _operation(name="dependencies", function=dependant.call):
+        solved = await HOOKS.solve_dependencies(
+            request=request,
+            dependant=dependant,
+            body=body,
+            dependency_overrides_provider=plan.overrides_provider,
+            async_exit_stack=lifecycle.request_stack,
+            embed_body_fields=plan.embed_body_fields,
+        )
+        if telemetry_data is not None:
+            telemetry_data.values = solved.values
+            telemetry_data.errors = solved.errors
     if solved.errors:
-        raise RequestValidationError(
+        error = RequestValidationError(
             solved.errors, body=None if body is PydanticUndefined else body, endpoint_ctx=ctx
         )
+        _validation_failed(error)
+        raise error
     if plan.lane is not Lane.RESPONSE:
         return await open_stream(plan, request, solved, lifecycle)
     value = await HOOKS.run_endpoint_function(
@@ -151,19 +186,20 @@ async def respond_through_hooks(plan: RoutePlan, request: Request) -> Response:
     if status is not None:
         args["status_code"] = status
     options = plan.dump_options
-    content = await HOOKS.serialize_response(
-        field=plan.response_field,
-        response_content=value,
-        include=options["include"],
-        exclude=options["exclude"],
-        by_alias=options["by_alias"],
-        exclude_unset=options["exclude_unset"],
-        exclude_defaults=options["exclude_defaults"],
-        exclude_none=options["exclude_none"],
-        is_coroutine=plan.is_coroutine,
-        endpoint_ctx=ctx,
-        dump_json=plan.dump_json,
-    )
+    with _operation(name="serialization", function=dependant.call):
+        content = await HOOKS.serialize_response(
+            field=plan.response_field,
+            response_content=value,
+            include=options["include"],
+            exclude=options["exclude"],
+            by_alias=options["by_alias"],
+            exclude_unset=options["exclude_unset"],
+            exclude_defaults=options["exclude_defaults"],
+            exclude_none=options["exclude_none"],
+            is_coroutine=plan.is_coroutine,
+            endpoint_ctx=ctx,
+            dump_json=plan.dump_json,
+        )
     if plan.dump_json:
         response = Response(content=content, media_type="application/json", **args)
     else:

@@ -27,8 +27,10 @@ from ferroapi._routing.frontend import update_scope
 from ferroapi._routing.include import BODY_LIMIT_ATTRIBUTE
 from ferroapi._routing.included import IncludedRouter
 from ferroapi._routing.low_priority import match_low_priority
+from ferroapi._routing.observed import select_redirect_target, select_route
 from ferroapi._routing.route import STOCK_HANDLE, APIRoute, APIWebSocketRoute, set_scope_effective_route
 from ferroapi._routing.table import NativeSegment, RouteTable
+from ferroapi.telemetry._api import TELEMETRY_SEEN
 
 if TYPE_CHECKING:
     from ferroapi._routing.router import APIRouter
@@ -64,6 +66,8 @@ async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
 async def _handle_full(
     router: APIRouter, route: BaseRoute, raw_params: Any, scope: Scope, receive: Receive, send: Send
 ) -> None:
+    if TELEMETRY_SEEN.value:
+        select_route(scope, route)
     if isinstance(route, starlette_routing.Mount):
         _, child_scope = route.matches(scope)
         scope.update(child_scope)
@@ -114,6 +118,8 @@ async def _handle_partial(
     router: APIRouter, route: BaseRoute, child_scope: Scope, scope: Scope, receive: Receive, send: Send
 ) -> None:
     scope.update(child_scope)
+    if TELEMETRY_SEEN.value:
+        select_route(scope, route)
     if _declared_too_large(scope, router.max_body_size):
         await _too_large(scope, receive, send)
         return
@@ -163,6 +169,8 @@ async def _handle_low_priority(
     router: APIRouter, route: BaseRoute, child_scope: Scope, scope: Scope, receive: Receive, send: Send
 ) -> None:
     update_scope(scope, child_scope)
+    if TELEMETRY_SEEN.value:
+        select_route(scope, route)  # a frontend group tells its own template when it serves
     if not isinstance(route, APIRoute):
         await _handle_limited(router, route, scope, receive, send)
         return
@@ -193,6 +201,8 @@ async def serve_selected(
     if isinstance(route, (APIRoute, starlette_routing.Mount)):
         await _handle_full(router, route, None, scope, receive, send)
     else:
+        if TELEMETRY_SEEN.value:
+            select_route(scope, route)
         await _handle_limited(router, route, scope, receive, send)
 
 
@@ -229,6 +239,8 @@ async def dispatch(router: APIRouter, table: RouteTable, scope: Scope, receive: 
         route = single.routes[index]
         await _handle_partial(router, route, _partial_scope(route, extra, scope), scope, receive, send)
     elif code == REDIRECT:
+        if TELEMETRY_SEEN.value:
+            select_redirect_target(table, scope, kind, _toggled(path))
         await _redirect(router, scope, receive, send)
     else:
         await _not_found(router, table, scope, receive, send)
@@ -259,6 +271,8 @@ async def _scan(
         match, child_scope = segment.matches(scope)
         if match is Match.FULL:
             scope.update(child_scope)
+            if TELEMETRY_SEEN.value:
+                select_route(scope, segment)
             await _handle_limited(router, segment, scope, receive, send)
             return
         if match is Match.PARTIAL and partial is None:
@@ -271,6 +285,8 @@ async def _scan(
         and path != "/"
         and _any_match(table, kind, scope, path)
     ):
+        if TELEMETRY_SEEN.value:
+            select_redirect_target(table, scope, kind, _toggled(path))
         await _redirect(router, scope, receive, send)
     else:
         await _not_found(router, table, scope, receive, send)

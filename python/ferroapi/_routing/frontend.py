@@ -29,6 +29,7 @@ from ferroapi._pipeline.lifecycle import Lifecycle
 from ferroapi._routing.frontend_files import PATH_KEY, Fallback, FrontendStaticFiles, fastapi_scope
 from ferroapi._routing.route import SCOPE_KEYS, build_dependant, scope_effective_route
 from ferroapi.exceptions import RequestValidationError
+from ferroapi.telemetry._api import TELEMETRY_SEEN, _route_selected
 
 if TYPE_CHECKING:
     from starlette.datastructures import URLPath
@@ -205,6 +206,9 @@ class FrontendRouteGroup(BaseRoute):
         if route is None:
             raise HTTPException(status_code=404)
         update_scope(scope, child_scope)
+        if TELEMETRY_SEEN.value:
+            template = join_frontend_paths(prefix, route.path).rstrip("/") + "/{path}"
+            _route_selected(scope=scope, path=template)
         dependant = context.dependant if context is not None else self.dependant
         # Any method: a 405 (file exists) or 404 must not answer a request the dependencies refuse.
         if dependant.dependencies:

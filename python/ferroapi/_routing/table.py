@@ -20,6 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 from ferroapi import _ferroapi
 from ferroapi._routing.route import STOCK_HANDLE, APIRoute, APIWebSocketRoute, set_scope_effective_route
+from ferroapi.telemetry._api import TELEMETRY_SEEN
 
 __all__ = ["IncludedRouteMatcher", "NativeSegment", "RouteTable", "compile_table"]
 
@@ -117,6 +118,8 @@ def _spec(index: int, route: BaseRoute) -> tuple[int, str, int, Any] | None:
 
 
 def _fast_app(route: BaseRoute) -> Any:
+    if TELEMETRY_SEEN.value:
+        return None  # observed requests go the slower way, which tells telemetry the chosen route
     if isinstance(route, APIRoute) and type(route).handle is STOCK_HANDLE:
         original = route.original_route
         if original is None or type(original).handle is STOCK_HANDLE:
