@@ -1,9 +1,10 @@
 //! `decode_json`: bytes -> Python objects through the pure core (`crate::json`), one call.
 //!
 //! Python objects are built by [`PyBuilder`]; object keys go through a small thread-local cache of
-//! interned strings (request bodies repeat the same keys). Errors are mapped once, off the hot
-//! path: `JSONDecodeError` (a `json.JSONDecodeError` subclass with json.loads' msg/doc/pos),
-//! `JSONDepthError`, and for invalid UTF-8 the `UnicodeDecodeError` Python's own decode raises.
+//! the `str` objects last made for them (request bodies repeat the same keys). Errors are mapped
+//! once, off the hot path: `JSONDecodeError` (a `json.JSONDecodeError` subclass with json.loads'
+//! msg/doc/pos), `JSONDepthError`, and for invalid UTF-8 the `UnicodeDecodeError` Python's own
+//! decode raises.
 
 use std::cell::RefCell;
 use std::vec::Drain;
@@ -83,12 +84,17 @@ impl Fingerprint {
     }
 }
 
-/// A direct-mapped cache of interned key strings, kept per thread across calls.
+/// A direct-mapped cache of key strings, kept per thread across calls.
+///
+/// The cached objects are plain `str`s the cache holds one reference to, never interned: on
+/// CPython 3.12 interned strings are immortal, so interning the keys of request bodies would let a
+/// client grow the server's memory for good with fresh keys. Evicting a key drops the cache's
+/// reference; the bound is `KEY_CACHE_SLOTS` strings of at most `MAX_CACHED_KEY` bytes.
 struct KeyCache {
     slots: Vec<Option<CachedKey>>,
 }
 
-/// One cached key: its fingerprint, its text (compared for keys over 16 bytes), the interned str.
+/// One cached key: its fingerprint, its text (compared for keys over 16 bytes), the str object.
 type CachedKey = (Fingerprint, Box<str>, Py<PyString>);
 
 thread_local! {
@@ -106,14 +112,15 @@ impl KeyCache {
     fn get<'py>(&mut self, py: Python<'py>, key: &str) -> Bound<'py, PyAny> {
         let fp = Fingerprint::of(key);
         let Some(slot) = self.slots.get_mut(fp.slot()) else {
-            return PyString::intern(py, key).into_any();
+            return PyString::new(py, key).into_any();
         };
         if let Some((cached_fp, text, string)) = slot {
             if *cached_fp == fp && (fp.len <= 16 || &**text == key) {
                 return string.bind(py).clone().into_any();
             }
         }
-        let string = PyString::intern(py, key);
+        // Not PyString::intern: see KeyCache (3.12 makes interned strings immortal).
+        let string = PyString::new(py, key);
         *slot = Some((fp, key.into(), string.clone().unbind()));
         string.into_any()
     }

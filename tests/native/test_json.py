@@ -7,9 +7,13 @@ are mutations of valid ones. The `slow` variants run many more examples under `m
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
+import sys
+import tracemalloc
+import uuid
 from typing import Any
 
 import pytest
@@ -397,3 +401,60 @@ def test_key_cache_does_not_mix_up_similar_keys() -> None:
     keys = [f"k{i}" for i in range(5000)] + ["x" * 17 + "a", "x" * 17 + "b", "a" * 40 + "b" + "a" * 8]
     doc = json.dumps([{k: i} for i, k in enumerate(keys)] * 2).encode()
     assert decode_json(doc) == json.loads(doc)
+
+
+# ---- object keys: cached, never interned (issue #12) ----------------------------------------------
+
+# On CPython 3.12+ an immortal object's reference count reads as a constant near 2**32 (PEP 683).
+IMMORTAL_REFCOUNT = 2**30
+
+
+def fresh_keys(count: int) -> list[str]:
+    """Keys this process has never seen, of the lengths the key cache treats differently: up to 16
+    bytes (the fingerprint is the key), 17-64 (compared), over 64 (not cached)."""
+    tag = uuid.uuid4().hex
+    keys = [f"{tag[:8]}{i}" for i in range(count)]
+    keys += [f"{tag}-{i}" for i in range(count)]
+    keys += [f"{tag * 2}-{i}" for i in range(count)]
+    return keys
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="immortal objects exist from CPython 3.12 (PEP 683)")
+def test_object_keys_are_not_made_immortal() -> None:
+    keys = fresh_keys(200)
+    doc = json.dumps({k: i for i, k in enumerate(keys)}).encode()
+    escaped = json.dumps({k + "\u00e9": 1 for k in keys[:50]}, ensure_ascii=True).encode()
+    for value in (decode_json(doc), decode_json(escaped)):
+        immortal = [k for k in value if sys.getrefcount(k) >= IMMORTAL_REFCOUNT]
+        assert immortal == [], f"{len(immortal)} of {len(value)} keys made immortal, e.g. {immortal[0]!r}"
+
+
+@pytest.mark.skipif(not hasattr(sys, "_is_interned"), reason="sys._is_interned is new in CPython 3.13")
+def test_object_keys_are_not_interned() -> None:
+    keys = fresh_keys(200)
+    value = decode_json(json.dumps({k: i for i, k in enumerate(keys)}).encode())
+    assert [k for k in value if sys._is_interned(k)] == []  # type: ignore[attr-defined]
+
+
+def test_fresh_keys_do_not_accumulate_memory() -> None:
+    # 100,000 fresh keys in 20 bodies (~9 MB of str objects): what survives them is the key cache's
+    # bounded content (2048 strings of at most 64 bytes), not the keys (interned on 3.12: immortal).
+    docs = [json.dumps({k: 1 for k in fresh_keys(1700)}).encode() for _ in range(20)]
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for doc in docs:
+            decode_json(doc)
+        gc.collect()
+        retained = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert retained < 1_000_000, f"{retained:,} bytes retained after 20 bodies of fresh keys"
+
+
+def test_repeated_keys_share_one_cached_string() -> None:
+    # What the cache is for: a key seen again is the same object, not a new str each time.
+    key = f"cached-{uuid.uuid4().hex}"
+    first, second = decode_json(json.dumps({key: 1}).encode()), decode_json(json.dumps({key: 2}).encode())
+    assert next(iter(first)) is next(iter(second))
