@@ -71,10 +71,16 @@ def json_response(body: bytes, status_code: int, background: BackgroundTask | No
 
 def encode_plain(value: Any) -> bytes:
     """What `JSONResponse(jsonable_encoder(value)).body` would be, without the encoder when possible."""
+    text: str | None
     try:
-        return _encode(value).encode("utf-8")
+        text = _encode(value)
     except TypeError:
-        return _encode(jsonable_encoder(value)).encode("utf-8")
+        # Not JSON-native: encoded after `jsonable_encoder`, outside this block, so an error of that
+        # second attempt is reported alone (not "during handling of" this expected TypeError).
+        text = None
+    if text is None:
+        text = _encode(jsonable_encoder(value))
+    return text.encode("utf-8")
 
 
 def response_status(plan: RoutePlan, sub_response: Response | None) -> int | None:
