@@ -54,11 +54,11 @@ from ferroapi._fields import ModelField as ModelField
 from ferroapi._fields import create_model_field as create_model_field
 from ferroapi._pipeline import app_limit as _app_limit
 from ferroapi._pipeline import hooks as _hooks
+from ferroapi._pipeline import json_text as _json_text
 from ferroapi._pipeline import limits as _limits
 from ferroapi._pipeline.handler import RouteApp
 from ferroapi._pipeline.hooks import run_endpoint_function, serialize_response
 from ferroapi._pipeline.render import json_response
-from ferroapi._pipeline.streaming import codec as _codec
 from ferroapi._pipeline.websocket import get_websocket_app, websocket_session
 from ferroapi._routing import annotations as _annotations
 from ferroapi._routing import contexts as _contexts
@@ -149,7 +149,7 @@ validate_max_body_size = _limits.validate_max_body_size
 _FormLimits = _options.FormLimits
 _validate_form_limits = _limits.validate_form_limits
 _should_embed_body_fields = _body.should_embed_body_fields
-_normalize_non_finite_floats = _codec._finite
+_normalize_non_finite_floats = _json_text.finite
 _DefaultLifespan = _lifespan.DefaultLifespan
 _merge_lifespan_context = _lifespan.merge_lifespans
 _AsyncLiftContextManager = _lifespan._SyncAsAsync

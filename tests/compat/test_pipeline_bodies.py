@@ -46,10 +46,11 @@ def test_malformed_json(fw: Framework) -> None:
             Req("POST", "/items", content=b'{"name": "a"} x', headers=JSON),
             Req("POST", "/items", content=b'{"name": "\\x"}', headers=JSON),
             Req("POST", "/items", content='{"name": "é",'.encode(), headers=JSON),
-            Req("POST", "/items", content=b"[NaN]", headers=JSON),
             Req("POST", "/any", content=b'{"a": 1, "a": 2}', headers=JSON),
         ],
     )
+    # `[NaN]` for a model: FastAPI's 422 body cannot render the NaN input (500); ferroapi's can
+    # (tests/compat/test_echoed_input.py).
     assert got[0].status == 422
     assert got[0].body["detail"][0]["type"] == "json_invalid"
 
@@ -168,13 +169,14 @@ def test_one_pass_body_matches_two_pass(fw: Framework) -> None:
             Req("POST", "/bulk", content=b'[{"name": "a", "price": "x"}, {"price": 2}, 3]', headers=JSON),
             Req("POST", "/bulk", content=b'[{"name": "a", "price": ' + huge + b"}]", headers=JSON),
             Req("POST", "/bulk", content=b'[{"name": "a"}] x', headers=JSON),
-            Req("POST", "/bulk", content=b'[{"name": "\\ud800"}]', headers=JSON),
             Req("POST", "/bulk", content=b'[{"name": "a", "name": "b"}]', headers=JSON),
             Req("POST", "/bulk?limit=x", content=b'[{"name": "a"}]', headers=JSON),
             Req("POST", "/bulk", content=b'{"name": "a"}', headers=JSON),
             Req("POST", "/bulk", content=b"null", headers=JSON),
         ],
     )
+    # A lone surrogate (`"\\ud800"`: pydantic's one-pass parser refuses it, json.loads accepts it)
+    # echoed back is a 500 in FastAPI and its escape in ferroapi (tests/compat/test_echoed_input.py).
 
 
 class Boom(BaseModel):

@@ -4,6 +4,9 @@ A `Response` is returned as is. Otherwise the value is validated against the res
 there is one) and serialized by pydantic-core; without a model, JSON-native values are encoded in one C
 call (the same bytes `JSONResponse` renders) and anything else goes through `jsonable_encoder` first,
 as in FastAPI.
+
+A string holding a lone surrogate (`"\\ud800"` in a request body, echoed back) is written as its
+`\\uXXXX` escape instead of failing the response (`json_text`); every other response keeps its bytes.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from pydantic_core import PydanticSerializationError
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ferroapi._pipeline.json_text import dump_json_fallback, is_surrogate_error, utf8
 from ferroapi._pipeline.plan import RoutePlan
 from ferroapi.encoders import jsonable_encoder
 from ferroapi.exceptions import ResponseValidationError
@@ -80,7 +85,7 @@ def encode_plain(value: Any) -> bytes:
         text = None
     if text is None:
         text = _encode(jsonable_encoder(value))
-    return text.encode("utf-8")
+    return utf8(text)
 
 
 def response_status(plan: RoutePlan, sub_response: Response | None) -> int | None:
@@ -106,11 +111,14 @@ def render_value(
     if plan.response_field is not None:
         validated = validate_response(plan, value, request)
         if plan.dump_json:
-            body = plan.response_field.serialize_json(validated, **plan.dump_options)
+            body = _serialize_json(plan, validated)
             response = json_response(body, status or 200, background)
         else:
             content = plan.response_field.serialize(validated, **plan.dump_options)
-            response = _with_class(plan, content, status, background)
+            if plan.fast_json:  # an explicit JSONResponse: the bytes its render() gives
+                response = json_response(encode_plain(content), status or 200, background)
+            else:
+                response = _with_class(plan, content, status, background)
     elif plan.fast_json:
         response = json_response(encode_plain(value), status or 200, background)
     else:
@@ -118,6 +126,17 @@ def render_value(
     if sub_response is not None and sub_response.raw_headers:
         response.raw_headers.extend(sub_response.raw_headers)
     return response
+
+
+def _serialize_json(plan: RoutePlan, validated: Any) -> bytes:
+    field = plan.response_field
+    assert field is not None
+    try:
+        return field.serialize_json(validated, **plan.dump_options)
+    except PydanticSerializationError as exc:
+        if not is_surrogate_error(exc):
+            raise
+    return dump_json_fallback(field.serialize, validated, plan.dump_options)
 
 
 def _with_class(plan: RoutePlan, content: Any, status: int | None, background: Any) -> Response:

@@ -4,7 +4,8 @@ The validator and serializer are pydantic-core's compiled objects, called direct
 bookkeeping per item). An invalid item raises FastAPI's `ResponseValidationError` with the errors
 shaped as the route's `ModelField` reports them (`loc` starting with "response") and the endpoint
 context. Untyped items are encoded as FastAPI does (`json.dumps` defaults, non-finite floats as null):
-JSON-native values in one C-encoder call, anything else through `jsonable_encoder` first.
+JSON-native values in one C-encoder call, anything else through `jsonable_encoder` first. A lone
+surrogate in a typed item is written as its `\\uXXXX` escape, as untyped items (ASCII JSON) write it.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from pydantic_core import SchemaSerializer, SchemaValidator, ValidationError
+from pydantic_core import PydanticSerializationError, SchemaSerializer, SchemaValidator, ValidationError
 from starlette.requests import Request
 
+from ferroapi._pipeline.json_text import dump_json_fallback, finite, is_surrogate_error
 from ferroapi._pipeline.plan import RoutePlan
 from ferroapi.encoders import jsonable_encoder
 from ferroapi.exceptions import ResponseValidationError
@@ -47,18 +49,8 @@ def dumps_untyped(data: Any) -> str:
             return "".join(_chunks(data, 0))
         except (TypeError, ValueError):
             pass
-    return json.dumps(_finite(jsonable_encoder(data)))
-
-
-def _finite(data: Any) -> Any:
-    """Non-finite floats become null in untyped stream items (JSON has no NaN), as FastAPI does."""
-    if isinstance(data, float):
-        return data if data == data and data not in (float("inf"), float("-inf")) else None
-    if isinstance(data, dict):
-        return {key: _finite(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_finite(value) for value in data]
-    return data
+    # Non-finite floats become null in untyped stream items (JSON has no NaN), as FastAPI does.
+    return json.dumps(finite(jsonable_encoder(data)))
 
 
 def _untyped(item: Any) -> bytes:
@@ -86,8 +78,14 @@ def item_serializer(plan: RoutePlan, request: Request) -> Serialize:
             value, errors = field.validate(item, {}, loc=("response",))
             if errors:
                 raise invalid(item)
-            data: bytes = field.serialize_json(value, **options)
-            return data
+            try:
+                data: bytes = field.serialize_json(value, **options)
+            except PydanticSerializationError as exc:
+                if not is_surrogate_error(exc):
+                    raise
+            else:
+                return data
+            return dump_json_fallback(field.serialize, value, options)
 
         return through_field
 
@@ -98,6 +96,11 @@ def item_serializer(plan: RoutePlan, request: Request) -> Serialize:
             value = validate(item, from_attributes=True)
         except ValidationError:
             raise invalid(item) from None
-        return to_json(value, **options)
+        try:
+            return to_json(value, **options)
+        except PydanticSerializationError as exc:
+            if not is_surrogate_error(exc):
+                raise
+        return dump_json_fallback(serializer.to_python, value, options)
 
     return compiled

@@ -7,6 +7,7 @@ from typing import Any
 
 from ferroapi import sse
 from ferroapi._ferroapi import format_sse_event, join_json_lines
+from ferroapi._pipeline.json_text import model_json
 from ferroapi._pipeline.streaming.codec import Serialize, dumps_untyped
 
 __all__ = ["join_jsonl", "join_sse", "jsonl_frame", "sse_frame"]
@@ -41,7 +42,7 @@ def _event(item: sse.ServerSentEvent) -> bytes:
     elif item.data is None:
         data_str = None
     elif hasattr(item.data, "model_dump_json"):
-        data_str = item.data.model_dump_json()
+        data_str = model_json(item.data)  # a lone surrogate escaped, as in the other items
     else:
         data_str = dumps_untyped(item.data)
     return format_sse_event(
