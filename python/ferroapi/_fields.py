@@ -27,7 +27,15 @@ from pydantic_core import PydanticUndefined, SchemaValidator
 from ferroapi._compat.shared import annotation_is_pydantic_v1, field_annotation_is_sequence
 from ferroapi.exceptions import FerroAPIError, PydanticV1NotSupportedError
 
-__all__ = ["LARGE_DOCUMENT_BYTES", "ModelField", "create_model_field", "missing_field_error", "prefix_errors"]
+__all__ = [
+    "LARGE_DOCUMENT_BYTES",
+    "MAX_REPORTED_ERRORS",
+    "ModelField",
+    "create_model_field",
+    "field_errors",
+    "missing_field_error",
+    "prefix_errors",
+]
 
 Mode = Literal["validation", "serialization"]
 
@@ -56,6 +64,42 @@ def missing_field_error(loc: tuple[int | str, ...]) -> dict[str, Any]:
 def prefix_errors(errors: Sequence[Any], loc: tuple[int | str, ...]) -> list[dict[str, Any]]:
     # `{**err, "loc": ...}` keeps the key order pydantic produced (type, loc, msg, input, ctx).
     return [{**error, "loc": loc + tuple(error.get("loc", ()))} for error in errors]
+
+
+# The errors one value reports at most. A body of a million wrong items would otherwise make a million
+# error dicts go through `jsonable_encoder` and into a 130 MB 422 (38 s of CPU). Far above what a
+# normal request produces, so those get every error, as in FastAPI.
+MAX_REPORTED_ERRORS = 1000
+
+
+def field_errors(exc: ValidationError, loc: tuple[int | str, ...]) -> list[dict[str, Any]]:
+    """`exc`'s errors with `loc` prefixed: the first `MAX_REPORTED_ERRORS`, then one that says how many
+    there were in all.
+
+    pydantic-core cannot stop collecting after N errors (`fail_fast` stops at the first) nor list only
+    some: its whole list is built, and everything after it (prefixing, encoding, the response) is
+    bounded here.
+    """
+    errors = exc.errors(include_url=False)
+    total = len(errors)
+    if total <= MAX_REPORTED_ERRORS:
+        return prefix_errors(errors, loc)
+    del errors[MAX_REPORTED_ERRORS:]  # frees the rest before the prefixed copies are made
+    capped = prefix_errors(errors, loc)
+    capped.append(too_many_errors(loc, total))
+    return capped
+
+
+def too_many_errors(loc: tuple[int | str, ...], total: int) -> dict[str, Any]:
+    """The last entry of a capped error list (the shape of a validation error, so clients that list
+    `detail` show it)."""
+    return {
+        "type": "too_many_errors",
+        "loc": loc,
+        "msg": f"Too many errors: {total} in all, only the first {MAX_REPORTED_ERRORS} are listed",
+        "input": None,
+        "ctx": {"error_count": total, "listed": MAX_REPORTED_ERRORS},
+    }
 
 
 def _field_attributes(field_info: FieldInfo) -> dict[str, Any]:
@@ -206,7 +250,7 @@ class ModelField:
         try:
             return self._validate(value, from_attributes=True), []
         except ValidationError as exc:
-            return None, prefix_errors(exc.errors(include_url=False), loc)
+            return None, field_errors(exc, loc)
 
     def validate_json(
         self, data: bytes | str, *, loc: tuple[int | str, ...] = ()
@@ -215,7 +259,7 @@ class ModelField:
         try:
             return self._type_adapter.validate_json(data), []
         except ValidationError as exc:
-            return None, prefix_errors(exc.errors(include_url=False), loc)
+            return None, field_errors(exc, loc)
 
     def try_validate_json(self, data: bytes) -> Any:
         """`data` parsed and validated in one pass, or PydanticUndefined (no error list is built).

@@ -17,7 +17,7 @@ from pydantic_core import PydanticUndefined
 from starlette.datastructures import Headers, ImmutableMultiDict, UploadFile
 
 from ferroapi import params
-from ferroapi._fields import ModelField, missing_field_error, prefix_errors
+from ferroapi._fields import ModelField, field_errors, missing_field_error
 from ferroapi.dependencies.fieldinfo import is_json_field, model_fields, param_model
 
 __all__ = ["FieldReader", "ModelReader", "ParamReader", "lookup", "make_param_reader", "param_aliases"]
@@ -163,7 +163,7 @@ class ParamReader(FieldReader):
         try:
             values[self.name] = self.validate_python(value, from_attributes=True)
         except ValidationError as exc:
-            errors.extend(prefix_errors(exc.errors(include_url=False), loc))
+            errors.extend(field_errors(exc, loc))
             return False
         return True
 
