@@ -121,7 +121,7 @@ class RouteApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
-        exchange = Exchange()
+        exchange = Exchange(request)
         scope[LIFECYCLE_SCOPE_KEY] = exchange
         try:
             if self.epoch != GRAPH_EPOCH[0]:

@@ -20,6 +20,7 @@ from ferroapi._pipeline.lifecycle import Lifecycle
 from ferroapi._pipeline.plan import Lane, RoutePlan
 from ferroapi._pipeline.render import response_status
 from ferroapi._pipeline.streaming import open_framed_stream
+from ferroapi._pipeline.streaming.producer import CLOSE_GRACE
 
 __all__ = ["open_stream"]
 
@@ -41,6 +42,14 @@ async def open_stream(plan: RoutePlan, request: Request, solved: Any, lifecycle:
 
 
 async def _with_checkpoints(items: AsyncIterator[Any]) -> AsyncIterator[Any]:
-    async for item in items:
-        yield item
-        await anyio.sleep(0)  # let a pending cancellation (client gone) be delivered
+    try:
+        async for item in items:
+            yield item
+            await anyio.sleep(0)  # let a pending cancellation (client gone) be delivered
+    finally:
+        # Closing this wrapper (the stream ended early) closes the endpoint's generator now, so its
+        # `finally` runs at once rather than whenever the garbage collector finds it.
+        aclose = getattr(items, "aclose", None)
+        if aclose is not None:
+            with anyio.move_on_after(CLOSE_GRACE, shield=True):
+                await aclose()

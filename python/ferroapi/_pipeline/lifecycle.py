@@ -108,12 +108,17 @@ async def _close(stack: AsyncExitStack | None, exc: BaseException | None) -> boo
 
 
 class Exchange:
-    """One request's lifecycle plus whether its response has begun to be sent."""
+    """One request's lifecycle, its `Request`, and whether its response has begun to be sent.
 
-    __slots__ = ("lifecycle", "sending")
+    The request lets a streaming response see whether the body was read to its end (then it may
+    watch `receive()` for the client leaving: `streaming/disconnect.py`).
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("lifecycle", "request", "sending")
+
+    def __init__(self, request: Any = None) -> None:
         self.lifecycle = Lifecycle()
+        self.request = request
         self.sending = False
 
 

@@ -12,20 +12,31 @@ disconnect handling and background task of starlette's `__call__`. The iterator 
 
 Anything else keeps starlette's path: async iterators, and a `body_iterator` replaced after
 construction (middleware wrapping the stream).
+
+Under ASGI spec 2.4 starlette relies on `send` raising `OSError` once the client is gone; a server
+whose `send` does not raise would keep an endless generator running. Here the stream also watches
+`receive()` for the disconnect then, when no request body bytes can still arrive (`disconnect.py`);
+before 2.4 it watches as starlette does. Once the client has left, the body iterator is closed at
+once (starlette leaves an abandoned async generator to the garbage collector, so its `finally`
+blocks run whenever that collects it).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 import anyio
 from starlette.background import BackgroundTask
+from starlette.requests import ClientDisconnect
 from starlette.responses import StreamingResponse as StarletteStreamingResponse
-from starlette.types import Send
+from starlette.types import Receive, Scope, Send
 
+from ferroapi._pipeline.streaming.disconnect import run_until_disconnect, spec_version, watches_disconnect
 from ferroapi._pipeline.streaming.handoff import ThreadHandoff
-from ferroapi._pipeline.streaming.producer import produce_sync, threadsafe_wake
+from ferroapi._pipeline.streaming.producer import CLOSE_GRACE, produce_sync, threadsafe_wake
+from ferroapi.logger import logger
 
 __all__ = ["StreamingResponse"]
 
@@ -59,6 +70,34 @@ class StreamingResponse(StarletteStreamingResponse, metaclass=_AnsweringForStarl
         sync = not isinstance(content, AsyncIterable) and isinstance(content, Iterable)
         self._sync_content: Iterable[Any] | None = content if sync else None
         self._threadpool_iterator = self.body_iterator  # replaced later: starlette's path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not watches_disconnect(scope):
+            # starlette's: ASGI 2.4 with a body the application may still be reading; the
+            # disconnect is left to send's OSError.
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            disconnected = await run_until_disconnect(partial(self.stream_response, send), receive)
+        except OSError:
+            if spec_version(scope) < (2, 4):
+                raise  # starlette lets it through before 2.4
+            raise ClientDisconnect() from None  # the server did raise from send: starlette's mapping
+        if disconnected:
+            await self._close_iterator()
+        if self.background is not None:
+            await self.background()  # also after a disconnect, as starlette does
+
+    async def _close_iterator(self) -> None:
+        """Finalize an async iterator the client left mid-stream now, not when it is collected."""
+        aclose = getattr(self.body_iterator, "aclose", None)
+        if aclose is None:
+            return
+        with anyio.move_on_after(CLOSE_GRACE, shield=True):
+            try:
+                await aclose()
+            except Exception:  # the stream is over: its cleanup failing changes nothing for the client
+                logger.exception("Error while closing a streaming response's iterator")
 
     async def stream_response(self, send: Send) -> None:
         content = self._sync_content

@@ -24,6 +24,7 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from ferroapi._ferroapi import KEEPALIVE_COMMENT
+from ferroapi._pipeline.streaming.disconnect import watches_disconnect
 from ferroapi._pipeline.streaming.handoff import Handoff
 from ferroapi.logger import logger
 
@@ -62,7 +63,9 @@ class FramedStream(StreamingResponse):
         outcome = _Outcome()
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         async with anyio.create_task_group() as tasks:
-            if _spec_version(scope) < (2, 4):  # later servers raise OSError from send instead
+            # Before ASGI 2.4 only receive() tells of a disconnect; from 2.4 send should raise
+            # OSError, but a server's may not: watched whenever no body bytes can be taken.
+            if watches_disconnect(scope):
                 tasks.start_soon(_watch_disconnect, receive, tasks, outcome)
             tasks.start_soon(self.produce, handoff)
             await self._send_all(send, handoff, outcome)
@@ -112,11 +115,6 @@ class FramedStream(StreamingResponse):
             outcome.error = ClientDisconnect()
             return False
         return True
-
-
-def _spec_version(scope: Scope) -> tuple[int, ...]:
-    version: str = scope.get("asgi", {}).get("spec_version", "2.0")
-    return tuple(map(int, version.split(".")))
 
 
 class _Outcome:
