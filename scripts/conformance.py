@@ -57,8 +57,10 @@ PY = sys.executable
 # Test-only dependencies worth installing: (module to probe, pip requirement). The OpenTelemetry SDK,
 # its OTLP exporter and the integrations FastAPI's telemetry tests exercise (the contrib FastAPI
 # instrumentor, Sentry) are installed; deliberately left out (their tests count as errors): logfire
-# (its pydantic plugin would load in every process of this interpreter), strawberry-graphql,
-# typer/fastapi-cli, coverage/codspeed/xdist (tooling, not behaviour).
+# (logfire-sdk registers a pydantic plugin and pytest plugins that every process of this interpreter
+# then loads: validation gets slower everywhere, benches included; 10 telemetry tests need it, all
+# passing when it is installed by hand), strawberry-graphql, typer/fastapi-cli,
+# coverage/codspeed/xdist (tooling, not behaviour).
 TEST_DEPS = [
     ("pytest_timeout", "pytest-timeout>=2.4"),
     ("httpx2", "httpx2>=2"),  # starlette's TestClient warns (an error here) when it falls back to httpx

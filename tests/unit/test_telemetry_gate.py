@@ -63,7 +63,8 @@ def test_no_telemetry_work_until_a_provider_is_set_then_the_next_request_is_obse
         capture_output=True,
         text=True,
         timeout=60,
-        env={"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0"},
+        # An installed Logfire's pydantic plugin would import the SDK by itself.
+        env={"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0", "PYDANTIC_DISABLE_PLUGINS": "__all__"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == "ok"
@@ -94,3 +95,32 @@ def test_a_replaced_global_getter_is_not_the_unset_state(monkeypatch: pytest.Mon
     assert not global_providers_unset()
     monkeypatch.undo()
     assert global_providers_unset() == unset_before
+
+
+def test_a_replaced_getter_is_honoured_by_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`FerroAPI.__call__` tests the getters inline: a provider returned by a replaced
+    `get_tracer_provider` is used from the next request on (FastAPI's docs test this way)."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from ferroapi import FerroAPI
+    from ferroapi.testclient import TestClient
+
+    app = FerroAPI(telemetry={"operation_spans": False})
+
+    @app.get("/items/{item_id}")
+    async def read(item_id: int) -> int:
+        return item_id
+
+    client = TestClient(app)
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(shutdown_on_exit=False)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    try:
+        assert client.get("/items/1").json() == 1
+        monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
+        assert client.get("/items/2").json() == 2
+        assert [span.name for span in exporter.get_finished_spans()] == ["GET /items/{item_id}"]
+    finally:
+        provider.shutdown()

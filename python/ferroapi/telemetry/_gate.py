@@ -14,28 +14,40 @@ called, which `TelemetryGate` does once, at construction.
 
 from __future__ import annotations
 
-from opentelemetry import _logs, metrics, trace
-from opentelemetry._logs import _internal as _logs_internal
-from opentelemetry.metrics import _internal as _metrics_internal
+from opentelemetry import _logs as logs
+from opentelemetry import metrics, trace
+from opentelemetry._logs import _internal as logs_internal
+from opentelemetry.metrics import _internal as metrics_internal
 
 from ferroapi.telemetry._api import TelemetryConfig
 
-__all__ = ["TelemetryGate", "global_providers_unset"]
+__all__ = [
+    "TelemetryGate",
+    "global_providers_unset",
+    "logs",
+    "logs_internal",
+    "metrics",
+    "metrics_internal",
+    "trace",
+]
 
+# The getters as the API defines them (a replacement is made on the public modules, where they are
+# read; the metrics and logs providers live in the `_internal` modules' globals).
 _GET_TRACER_PROVIDER = trace.get_tracer_provider
 _GET_METER_PROVIDER = metrics.get_meter_provider
-_GET_LOGGER_PROVIDER = _logs.get_logger_provider
+_GET_LOGGER_PROVIDER = logs.get_logger_provider
 
 
 def global_providers_unset() -> bool:
-    """True while no global provider was set and the API's getters are its own."""
+    """True while no global provider was set and the API's getters are its own (what
+    `FerroAPI.__call__` tests inline, per request)."""
     return (
         trace._TRACER_PROVIDER is None
-        and _metrics_internal._METER_PROVIDER is None
-        and _logs_internal._LOGGER_PROVIDER is None
+        and metrics_internal._METER_PROVIDER is None
+        and logs_internal._LOGGER_PROVIDER is None
         and trace.get_tracer_provider is _GET_TRACER_PROVIDER
         and metrics.get_meter_provider is _GET_METER_PROVIDER
-        and _logs.get_logger_provider is _GET_LOGGER_PROVIDER
+        and logs.get_logger_provider is _GET_LOGGER_PROVIDER
     )
 
 
