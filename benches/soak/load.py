@@ -220,15 +220,14 @@ async def json_invalid(ctx: Context, rng: random.Random) -> Outcome:
     return status(r), None
 
 
-@KINDS.add(0, "422", "201", doc="known issue: off by default (soak.py --known-issues)")
+@KINDS.add(1, "422")
 async def json_unrepresentable(ctx: Context, rng: random.Random) -> Outcome:
     """JSON that json.loads accepts but a strict JSON answer cannot echo: NaN, +-Infinity, a lone surrogate.
 
-    Known issue, inherited from FastAPI 0.165.0 (the same 500 there): `price` is a finite float
-    (`allow_inf_nan=False`), so NaN/Infinity fail validation and the 422's `input` is the float itself;
-    the request-validation handler's JSONResponse refuses to render it (allow_nan=False: ValueError),
-    and the answer is a 500 with a traceback. A lone surrogate in `name` did the same (UnicodeEncodeError)
-    where the decoder rejected it with `string_unicode`; a decoder that accepts it answers 201.
+    `price` is a finite float (`allow_inf_nan=False`) and `name` a str, so each fails validation with
+    the offending value as the error's `input`. FastAPI 0.165.0 answers 500 (its 422 handler's
+    JSONResponse refuses NaN, UTF-8 refuses the surrogate), as ferroapi did before 1e8b918; since then
+    the 422 writes the non-finite input as null and the surrogate as its escape.
     """
     body = rng.choice(
         [
