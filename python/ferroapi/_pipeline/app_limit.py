@@ -12,18 +12,22 @@ import sys
 
 from starlette.exceptions import HTTPException
 from starlette.middleware import body_limit
-from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY, RequestBodyLimitMiddleware
+from starlette.middleware.body_limit import (
+    MAX_BODY_SIZE_SCOPE_KEY,
+    RequestBodyLimitMiddleware,
+    RequestBodyLimitResponder,
+)
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ferroapi._pipeline.limits import DefaultLimit
+from ferroapi._pipeline.limits import DefaultLimit, warn_default_limit
 from ferroapi.exception_handlers import http_exception_handler
 from ferroapi.telemetry._asgi import _exception
 
 if sys.version_info < (3, 11):  # pragma: no cover
     from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found, unused-ignore]
 
-__all__ = ["AppBodyLimitMiddleware", "limit_error"]
+__all__ = ["AppBodyLimitMiddleware", "BodyLimitMiddleware", "limit_error"]
 
 _SENT = getattr(body_limit, "_RequestBodyLimitResponseSent", None)
 _LIMIT_ERRORS: tuple[type[BaseException], ...] = tuple(
@@ -42,6 +46,36 @@ def limit_error(exc: BaseException) -> BaseException | None:
         while isinstance(exc, BaseExceptionGroup):
             exc = exc.exceptions[0]
     return exc if isinstance(exc, _LIMIT_ERRORS) else None
+
+
+class _DefaultLimitResponder(RequestBodyLimitResponder):
+    """starlette's limiter for one request, logging the 413s the built-in default limit gives."""
+
+    async def receive_with_limit(self) -> Message:
+        try:
+            return await super().receive_with_limit()
+        except _LIMIT_ERRORS:
+            length = self.content_length
+            declared = length if length is not None and length > self.max_body_size else None
+            warn_default_limit(self.max_body_size, declared)
+            raise
+
+    async def send_with_limit(self, message: Message) -> None:
+        length = self.content_length
+        if message["type"] == "http.response.start" and length is not None and length > self.max_body_size:
+            warn_default_limit(self.max_body_size, length)  # starlette answers 413 in place of it
+        await super().send_with_limit(message)
+
+
+class BodyLimitMiddleware(RequestBodyLimitMiddleware):
+    """starlette's `RequestBodyLimitMiddleware`; with the built-in default limit, its first 413 is
+    logged (`limits.warn_default_limit`)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or type(self.max_body_size) is not DefaultLimit:
+            await super().__call__(scope, receive, send)
+            return
+        await _DefaultLimitResponder(self.app, self.max_body_size)(scope, receive, send)
 
 
 class _Unwrap:
@@ -71,9 +105,7 @@ class AppBodyLimitMiddleware:
         self.inner = app
         self.own_limit = max_body_size is not None and type(max_body_size) is not DefaultLimit
         self.app: ASGIApp = (
-            app
-            if max_body_size is None
-            else RequestBodyLimitMiddleware(_Unwrap(app), max_body_size=max_body_size)
+            app if max_body_size is None else BodyLimitMiddleware(_Unwrap(app), max_body_size=max_body_size)
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -23,7 +23,7 @@ from ferroapi._compat.json_mode import has_huge_integer
 from ferroapi._fields import LARGE_DOCUMENT_BYTES, ModelField
 from ferroapi._pipeline.app_limit import limit_error
 from ferroapi._pipeline.lifecycle import Lifecycle
-from ferroapi._pipeline.limits import defers_to_outer_limit, request_form_limits
+from ferroapi._pipeline.limits import defers_to_outer_limit, request_form_limits, warn_default_limit
 from ferroapi._pipeline.plan import RoutePlan
 from ferroapi.dependencies.body import ValidatedBody
 from ferroapi.exceptions import RequestValidationError
@@ -91,6 +91,7 @@ async def _read_bytes(request: Request, limit: int | None) -> bytes:
             chunk = message.get("body", b"")
             total += len(chunk)
             if limit is not None and total > limit:
+                warn_default_limit(limit)
                 raise too_large()
             if chunk:
                 chunks.append(chunk)

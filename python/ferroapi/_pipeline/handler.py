@@ -24,7 +24,7 @@ from ferroapi._pipeline.errors import handle_exception
 from ferroapi._pipeline.hooks import HOOKS, respond_through_hooks
 from ferroapi._pipeline.lanes import open_stream
 from ferroapi._pipeline.lifecycle import LIFECYCLE_SCOPE_KEY, Exchange, lifecycle_of
-from ferroapi._pipeline.limits import DefaultLimit
+from ferroapi._pipeline.limits import DefaultLimit, warn_default_limit
 from ferroapi._pipeline.plan import Lane, RoutePlan, graph_facts
 from ferroapi._pipeline.render import render_value
 from ferroapi.dependencies.body import decoded_body
@@ -208,6 +208,7 @@ class _CountingReceive:
         if message["type"] == "http.request":
             self.total += len(message.get("body", b""))
             if self.total > self.limit:
+                warn_default_limit(self.limit)
                 raise too_large()
         return message
 

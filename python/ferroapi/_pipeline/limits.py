@@ -9,6 +9,10 @@ limit it is reached through.
   and defers to one that does (a mounted `FerroAPI()` is as limited as the path that reaches it).
 - `form_limits`: a router records its limits in the scope while it routes a request; a form route
   parses with the inherited limits updated by its own.
+
+The first 413 the built-in default gives is logged as a warning (once per process): an app ported
+from FastAPI had no limit, and a client's 413 would otherwise be the only sign of one. A limit the
+user set is never logged.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import Any
 
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.types import Scope
+
+from ferroapi.logger import logger
 
 __all__ = [
     "DEFAULT_MAX_BODY_SIZE",
@@ -30,6 +36,7 @@ __all__ = [
     "request_form_limits",
     "validate_form_limits",
     "validate_max_body_size",
+    "warn_default_limit",
 ]
 
 
@@ -41,6 +48,30 @@ class DefaultLimit(int):
 
 
 DEFAULT_MAX_BODY_SIZE = DefaultLimit(16 * 1024 * 1024)
+
+# Whether the default limit's first 413 was logged (a list: set from request handling, no `global`).
+_DEFAULT_LIMIT_LOGGED: list[bool] = [False]
+
+
+def warn_default_limit(limit: int | None, declared: int | None = None) -> None:
+    """Log the first 413 of the built-in `max_body_size` default, once per process.
+
+    `declared` is the Content-Length that was over the limit; None when the body was counted as it
+    arrived (reading stopped once past the limit, so its full size is unknown).
+    """
+    if type(limit) is not DefaultLimit or _DEFAULT_LIMIT_LOGGED[0]:
+        return
+    _DEFAULT_LIMIT_LOGGED[0] = True
+    size = f"{declared} bytes (Content-Length)" if declared is not None else f"more than {int(limit)} bytes"
+    logger.warning(
+        "A request body of %s was refused with 413 Content Too Large: ferroapi's default "
+        "max_body_size is %d bytes (16 MiB; FastAPI has no limit). To accept larger bodies, pass "
+        "max_body_size=<bytes> (None: no limit) to FerroAPI(), APIRouter(), include_router() or the "
+        "route decorator. This warning is logged once per process; a limit you set is never logged.",
+        size,
+        int(limit),
+    )
+
 
 FORM_LIMIT_NAMES = frozenset({"max_fields", "max_files", "max_part_size"})
 FORM_LIMITS_SCOPE_KEY = "ferroapi.form_limits"

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 from starlette import routing as starlette_routing
 from starlette._utils import get_route_path
 from starlette.datastructures import URL
-from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
 
 from ferroapi import _ferroapi
+from ferroapi._pipeline.app_limit import BodyLimitMiddleware
 from ferroapi._pipeline.body import declared_length
 from ferroapi._pipeline.entry import track_response_start
-from ferroapi._pipeline.limits import defers_to_outer_limit
+from ferroapi._pipeline.limits import defers_to_outer_limit, warn_default_limit
 from ferroapi._routing.frontend import update_scope
 from ferroapi._routing.include import BODY_LIMIT_ATTRIBUTE
 from ferroapi._routing.included import IncludedRouter
@@ -55,7 +55,10 @@ def _declared_too_large(scope: Scope, limit: int | None) -> bool:
     if limit is None or scope["type"] != "http":
         return False
     length = declared_length(scope["headers"])
-    return length is not None and length > limit and not defers_to_outer_limit(limit, scope)
+    if length is None or length <= limit or defers_to_outer_limit(limit, scope):
+        return False
+    warn_default_limit(limit, length)  # every caller answers 413 now
+    return True
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
@@ -111,7 +114,7 @@ async def _handle_limited(
         # Refused before the route starts a response; a mounted app may still raise its limit.
         await _too_large(scope, receive, send)
     else:
-        await RequestBodyLimitMiddleware(route.handle, max_body_size=limit)(scope, receive, send)
+        await BodyLimitMiddleware(route.handle, max_body_size=limit)(scope, receive, send)
 
 
 async def _handle_partial(
