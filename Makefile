@@ -15,6 +15,7 @@ SOAK_SECONDS ?= 600
 # CPython versions of `make wheel` and `make test-pythons` (pyenv's, else pythonX.Y on PATH: scripts/find-python).
 WHEEL_PYTHONS ?= 3.10 3.11 3.12 3.13
 TEST_PYTHONS ?= 3.10 3.12 3.13
+E2E_SECONDS ?= 5
 # maturin finds zig (`python -m ziglang`) and installs into the venv through these.
 MATURIN_ENV = VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH
 
@@ -101,6 +102,17 @@ fuzz-native: ## libFuzzer targets: router vs its ordered oracle, JSON decoder vs
 .PHONY: bench
 bench: setup-dev ## micro and app benchmarks: ferroapi vs the Python/FastAPI equivalent, ratios in one run
 	$(PY) benches/run.py
+
+.PHONY: bench-instr
+bench-instr: setup-dev ## instructions per request (callgrind) of ferroapi, FastAPI, Starlette and raw ASGI on the same scenarios
+	@mkdir -p benches/results
+	$(PY) benches/instructions.py frameworks --json benches/results/instructions.json
+
+.PHONY: bench-e2e
+bench-e2e: setup-dev ## end to end: ferroapi, FastAPI, Starlette, raw ASGI under uvicorn and granian, wrk on 127.0.0.1 (E2E_SECONDS per row)
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
+	@mkdir -p benches/results
+	$(PY) benches/e2e.py --seconds $(E2E_SECONDS) --json benches/results/e2e.json
 
 .PHONY: bench-record
 bench-record: setup-dev ## `make bench` recorded in benches/results/latest.txt (the docs' performance page is generated from it)
