@@ -60,16 +60,9 @@ from ferroapi.telemetry import TelemetryConfig
 from ferroapi.telemetry._api import SCOPE_KEY, default_telemetry_config
 from ferroapi.telemetry._asgi import ExceptionTelemetryMiddleware as ExceptionTelemetryMiddleware
 from ferroapi.telemetry._asgi import NativeTelemetry, _legacy_otel
-from ferroapi.telemetry._gate import (
-    _GET_LOGGER_PROVIDER,
-    _GET_METER_PROVIDER,
-    _GET_TRACER_PROVIDER,
-    TelemetryGate,
-)
-from ferroapi.telemetry._gate import logs as _otel_logs
-from ferroapi.telemetry._gate import logs_internal as _otel_logs_internal
-from ferroapi.telemetry._gate import metrics as _otel_metrics
-from ferroapi.telemetry._gate import metrics_internal as _otel_metrics_internal
+from ferroapi.telemetry._gate import TelemetryGate
+from ferroapi.telemetry._gate import logs_internal as _otel_logs
+from ferroapi.telemetry._gate import metrics_internal as _otel_metrics
 from ferroapi.telemetry._gate import trace as _otel_trace
 from ferroapi.telemetry._runtime import lifespan
 from ferroapi.types import DecoratedCallable
@@ -276,19 +269,15 @@ class FerroAPI(Starlette):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.root_path:
             scope["root_path"] = self.root_path
-        # The app's one telemetry test per request: `TelemetryGate.quiet()`, inlined (two calls per
-        # request were 2% of a small GET): nothing more while no global provider is set. The
-        # lifespan always goes the other way (environment export set-up).
-        gate = self._telemetry_gate
+        # The app's one telemetry test per request (`TelemetryGate.quiet()`, inlined: a call per
+        # request is measurable): nothing more while no global provider is set. The lifespan always
+        # goes the other way (environment export set-up).
         quiet = (
-            gate.globals_only
+            self._telemetry_gate.watch_globals
             and _otel_trace._TRACER_PROVIDER is None
-            and _otel_metrics_internal._METER_PROVIDER is None
-            and _otel_logs_internal._LOGGER_PROVIDER is None
-            and _otel_trace.get_tracer_provider is _GET_TRACER_PROVIDER
-            and _otel_metrics.get_meter_provider is _GET_METER_PROVIDER
-            and _otel_logs.get_logger_provider is _GET_LOGGER_PROVIDER
-        ) or gate.never
+            and _otel_metrics._METER_PROVIDER is None
+            and _otel_logs._LOGGER_PROVIDER is None
+        )
         if not quiet or scope["type"] == "lifespan":
             await self._call_observed(scope, receive, send)
             return

@@ -14,7 +14,7 @@ from opentelemetry import trace
 from opentelemetry.trace import NoOpTracerProvider
 
 from ferroapi.telemetry._api import default_telemetry_config
-from ferroapi.telemetry._gate import TelemetryGate, global_providers_unset
+from ferroapi.telemetry._gate import TelemetryGate, stock_getters
 
 # Run in a fresh interpreter: the OpenTelemetry API's global providers can be set once per process.
 _LATE_PROVIDER = """
@@ -74,32 +74,34 @@ def _config(**settings: Any) -> Any:
     return {**default_telemetry_config(), **settings}
 
 
-def test_an_app_with_every_signal_off_never_asks() -> None:
-    gate = TelemetryGate(_config(tracing=False, metrics=False, logs=False))
-    assert gate.never and gate.quiet()
+def test_an_app_of_global_providers_watches_them() -> None:
+    assert TelemetryGate(_config()).watch_globals
+    # Every signal off: the globals are watched too, FastAPI's full test then finds nothing enabled.
+    assert TelemetryGate(_config(tracing=False, metrics=False, logs=False)).watch_globals
 
 
 def test_an_explicit_provider_is_asked_every_request() -> None:
     gate = TelemetryGate(_config(tracer_provider=NoOpTracerProvider()))
-    assert not gate.never and not gate.globals_only and not gate.quiet()
+    assert not gate.watch_globals and not gate.quiet()
 
 
 def test_an_explicit_provider_of_a_disabled_signal_does_not_count() -> None:
-    gate = TelemetryGate(_config(tracing=False, tracer_provider=NoOpTracerProvider()))
-    assert gate.globals_only
+    assert TelemetryGate(_config(tracing=False, tracer_provider=NoOpTracerProvider())).watch_globals
 
 
-def test_a_replaced_global_getter_is_not_the_unset_state(monkeypatch: pytest.MonkeyPatch) -> None:
-    unset_before = global_providers_unset()
+def test_a_getter_replaced_before_the_app_is_created_is_asked_every_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert stock_getters()
     monkeypatch.setattr(trace, "get_tracer_provider", lambda: NoOpTracerProvider())
-    assert not global_providers_unset()
+    assert not stock_getters()
+    assert not TelemetryGate(_config()).watch_globals
     monkeypatch.undo()
-    assert global_providers_unset() == unset_before
+    assert stock_getters()
 
 
 def test_a_replaced_getter_is_honoured_by_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`FerroAPI.__call__` tests the getters inline: a provider returned by a replaced
-    `get_tracer_provider` is used from the next request on (FastAPI's docs test this way)."""
+    """A provider returned by a replaced `get_tracer_provider` is used (FastAPI's docs test this way)."""
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -107,20 +109,18 @@ def test_a_replaced_getter_is_honoured_by_the_app(monkeypatch: pytest.MonkeyPatc
     from ferroapi import FerroAPI
     from ferroapi.testclient import TestClient
 
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(shutdown_on_exit=False)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
     app = FerroAPI(telemetry={"operation_spans": False})
 
     @app.get("/items/{item_id}")
     async def read(item_id: int) -> int:
         return item_id
 
-    client = TestClient(app)
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider(shutdown_on_exit=False)
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
     try:
-        assert client.get("/items/1").json() == 1
-        monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
-        assert client.get("/items/2").json() == 2
+        assert TestClient(app).get("/items/2").json() == 2
         assert [span.name for span in exporter.get_finished_spans()] == ["GET /items/{item_id}"]
     finally:
         provider.shutdown()

@@ -1,15 +1,17 @@
 """Free when nothing listens: the one test an app makes per request before any telemetry work.
 
 FastAPI asks the three global providers on every request whether one is configured (three calls, each
-an environment lookup). Here an app decides once, from its configuration, which providers could
-matter, and then tests per request only whether the global ones are still the API's unset state:
-three module attributes and the three getter functions (a test may replace `get_tracer_provider`).
-While they are, no request of the app does any telemetry work; the first request after a provider is
-set (at any time, by anyone) is observed, as in FastAPI.
+an environment lookup). Here an app decides once, when it is created, whether only the global
+providers matter to it (no provider of its own for an enabled signal, the API's own getters); if so,
+a request tests only whether the three globals are still unset (`None`: three attribute reads,
+inlined in `FerroAPI.__call__`). While they are, no request of the app does any telemetry work; the
+first request after a provider is set (at any time, by anyone) is observed, as in FastAPI.
 
-The OpenTelemetry API keeps its globals in module attributes (`_TRACER_PROVIDER`...), `None` until
-a provider is set in code; a provider named by `OTEL_PYTHON_*_PROVIDER` is set when a getter is first
-called, which `TelemetryGate` does once, at construction.
+The OpenTelemetry API keeps its globals in module attributes (`_TRACER_PROVIDER`...), `None` until a
+provider is set in code; a provider named by `OTEL_PYTHON_*_PROVIDER` is set by a getter's first call,
+which the gate makes once, at construction. A getter replaced before the app is created (a test's
+monkeypatch) makes every request take FastAPI's full test; one replaced later is seen once a
+provider is set (testing the getters per request doubled the test's cost).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "logs_internal",
     "metrics",
     "metrics_internal",
+    "stock_getters",
     "trace",
 ]
 
@@ -39,13 +42,18 @@ _GET_LOGGER_PROVIDER = logs.get_logger_provider
 
 
 def global_providers_unset() -> bool:
-    """True while no global provider was set and the API's getters are its own (what
-    `FerroAPI.__call__` tests inline, per request)."""
+    """True while no global provider was set (what `FerroAPI.__call__` tests inline, per request)."""
     return (
         trace._TRACER_PROVIDER is None
         and metrics_internal._METER_PROVIDER is None
         and logs_internal._LOGGER_PROVIDER is None
-        and trace.get_tracer_provider is _GET_TRACER_PROVIDER
+    )
+
+
+def stock_getters() -> bool:
+    """Whether the API's getters are its own (not replaced on their modules)."""
+    return (
+        trace.get_tracer_provider is _GET_TRACER_PROVIDER
         and metrics.get_meter_provider is _GET_METER_PROVIDER
         and logs.get_logger_provider is _GET_LOGGER_PROVIDER
     )
@@ -54,12 +62,13 @@ def global_providers_unset() -> bool:
 class TelemetryGate:
     """What an app's configuration leaves to decide per request.
 
-    `never`: every signal is off, nothing is ever observed. `globals_only`: every enabled signal
-    reports to the global providers, so a request is left alone while they are unset. Otherwise an
-    explicit provider is configured and every request takes FastAPI's full test.
+    `watch_globals`: every enabled signal reports to the global providers, read through the API's own
+    getters, so a request is left alone while the globals are unset. Otherwise (a provider of the
+    app's own, a replaced getter) every request takes FastAPI's full test. (An app with every signal
+    off watches the globals too: once one is set, FastAPI's test finds nothing enabled.)
     """
 
-    __slots__ = ("globals_only", "never")
+    __slots__ = ("watch_globals",)
 
     def __init__(self, config: TelemetryConfig) -> None:
         signals = (
@@ -67,13 +76,13 @@ class TelemetryGate:
             (config["metrics"], config["meter_provider"]),
             (config["logs"], config["logger_provider"]),
         )
-        self.never = not any(enabled for enabled, _ in signals)
-        self.globals_only = all(provider is None for enabled, provider in signals if enabled)
+        globals_only = all(provider is None for enabled, provider in signals if enabled)
         # A provider named in the environment is installed by the getters' first call.
-        _GET_TRACER_PROVIDER()
-        _GET_METER_PROVIDER()
-        _GET_LOGGER_PROVIDER()
+        trace.get_tracer_provider()
+        metrics.get_meter_provider()
+        logs.get_logger_provider()
+        self.watch_globals = globals_only and stock_getters()
 
     def quiet(self) -> bool:
         """Whether this request can skip telemetry without asking further."""
-        return self.never or (self.globals_only and global_providers_unset())
+        return self.watch_globals and global_providers_unset()
