@@ -157,7 +157,10 @@ def _framework_driver(framework: str, scenario: str) -> Callable[[int], Any]:
 
     async def many(n: int) -> Any:
         if fixed is None:
-            return checked(await Driver(app, Request("GET", request, query={"n": str(n)}))())
+            response = checked(await Driver(app, Request("GET", request, query={"n": str(n)}))())
+            if bytes(response.body).count(b"\n") < n:  # a line per JSON Lines item, two per event
+                raise RuntimeError(f"{framework} {scenario}: fewer than {n} items streamed")
+            return response
         for _ in range(n):
             response = checked(await fixed())
         return response

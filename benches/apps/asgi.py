@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -57,10 +58,14 @@ class Driver:
     async def __call__(self) -> Response:
         response = Response()
         sent = False
+        complete = asyncio.Event()
 
         async def receive() -> dict[str, Any]:
             nonlocal sent
-            if sent:  # the body was read: the next event is the client going away
+            if sent:
+                # A client that read the whole response leaves after it, not before: a framework
+                # watching for the disconnect while it streams (ASGI spec 2.4) must keep streaming.
+                await complete.wait()
                 return {"type": "http.disconnect"}
             sent = True
             return {"type": "http.request", "body": self.body, "more_body": False}
@@ -71,6 +76,8 @@ class Driver:
                 response.headers = list(message.get("headers", []))
             elif message["type"] == "http.response.body":
                 response.body += message.get("body", b"")
+                if not message.get("more_body", False):
+                    complete.set()
 
         # A fresh top-level dict per request: frameworks write into the scope (route, path params...).
         await self.app(dict(self.template), receive, send)
