@@ -1,9 +1,9 @@
-"""FastAPI 0.165's telemetry API (`fastapi.telemetry._api`): the configuration, the per-request record and
-the calls the pipeline makes while a request is observed.
+"""The telemetry API FastAPI 0.165 keeps in `fastapi.telemetry._api`: the settings, the data processors
+may read, the record of one observed request, and the calls ferroapi's pipeline makes while serving it.
 
-Every pipeline call here starts from the request's `_RequestTelemetry`, found in the OpenTelemetry
-context (or the scope). ferroapi's pipeline only makes these calls once a request of this process was
-observed (`TELEMETRY_SEEN`): until then, a request pays nothing for them.
+A pipeline call finds the request's record (`_RequestTelemetry`) in the OpenTelemetry context, or in
+the scope under `SCOPE_KEY`. The pipeline makes none of these calls until some request of the process
+was observed (`TELEMETRY_SEEN`), so an application without telemetry never pays for a lookup.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import Token
 from dataclasses import dataclass, field
 from time import time_ns
 from typing import Any
 
-from opentelemetry import context as otel_context
 from opentelemetry._logs import Logger, LoggerProvider, SeverityNumber
-from opentelemetry.context import Context
+from opentelemetry.context import Context, attach, create_key, detach, get_value, set_value
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import Span, StatusCode, Tracer, TracerProvider
 from starlette.exceptions import HTTPException, WebSocketException
@@ -35,26 +35,26 @@ __all__ = [
     "get_telemetry_data",
 ]
 
-# The semantic conventions' well-known methods; others are reported as `_OTHER`.
+# Methods reported by name (the semantic conventions' list); any other is `_OTHER`.
 _HTTP_METHODS = frozenset(
     {"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY", "TRACE"}
 )
-# Where the request's record lives in the scope: integrations (and mounted apps) read it there.
+
+# The scope entry holding the request's record: mounted apps and integrations look for it there.
 SCOPE_KEY = "fastapi.telemetry"
 
 
 class TelemetryConfig(TypedDict, total=False):
-    """`FerroAPI(telemetry={...})`: FastAPI's settings, each optional.
+    """The mapping given as `FerroAPI(telemetry=...)`; every key may be left out (FastAPI's keys).
 
-    - `tracer_provider`, `meter_provider`, `logger_provider`: used instead of the global providers
-      (never shut down by the app);
-    - `tracing`, `metrics`, `logs`: HTTP/WebSocket server spans, HTTP server metrics, logs of
-      validation failures and unhandled exceptions (each on by default);
-    - `operation_spans`: spans for dependency resolution, the endpoint, serialization and background
-      tasks (on by default);
-    - `auto_configure`: add OTLP exporters from the `OTEL_*` environment variables at startup
-      (default: whether `FASTAPI_OTEL_AUTO_CONFIGURE` is `true`);
-    - `exclude`: called with the ASGI scope; `True` skips telemetry for that request or connection.
+    Where to report: `tracer_provider`, `meter_provider` and `logger_provider` replace the global
+    providers for this app (which never shuts them down). What to report, each on unless turned off:
+    `tracing` (a server span per HTTP request or WebSocket connection), `metrics` (HTTP server
+    duration and active requests), `logs` (validation failures, unhandled exceptions),
+    `operation_spans` (child spans for dependencies, the endpoint, serialization and background
+    tasks). `auto_configure` adds OTLP exporters named by `OTEL_*` variables when the app starts (off
+    unless `FASTAPI_OTEL_AUTO_CONFIGURE=true`). `exclude(scope)` returning True leaves that request
+    or connection unobserved.
     """
 
     tracer_provider: TracerProvider | None
@@ -69,57 +69,66 @@ class TelemetryConfig(TypedDict, total=False):
 
 
 def default_telemetry_config() -> TelemetryConfig:
-    """FastAPI's defaults: everything on, through the global providers; environment export only with
-    `FASTAPI_OTEL_AUTO_CONFIGURE=true` (read when the app is created)."""
-    return {
-        "tracer_provider": None,
-        "meter_provider": None,
-        "logger_provider": None,
-        "tracing": True,
-        "metrics": True,
-        "logs": True,
-        "operation_spans": True,
-        "auto_configure": os.getenv("FASTAPI_OTEL_AUTO_CONFIGURE", "").lower() == "true",
-        "exclude": None,
-    }
+    """Every setting at FastAPI's default. The environment switch is read now, as the app is built."""
+    switch = os.getenv("FASTAPI_OTEL_AUTO_CONFIGURE", "")
+    return TelemetryConfig(
+        tracer_provider=None,
+        meter_provider=None,
+        logger_provider=None,
+        tracing=True,
+        metrics=True,
+        logs=True,
+        operation_spans=True,
+        auto_configure=switch.lower() == "true",
+        exclude=None,
+    )
 
 
 @dataclass(kw_only=True)
 class TelemetryData:
-    """What a synchronous span or log processor may read about the request or connection being
-    served (`get_telemetry_data()`): filled in as the request goes on, read-only for integrations,
-    which apply their own capture and redaction rules before exporting any of it."""
+    """The request or connection being served, for span and log processors running synchronously
+    (`get_telemetry_data()`). Fields fill in as the request goes on. Integrations only read them, and
+    apply their own capture and redaction rules before anything is exported."""
 
-    request: Request | None = None  # once the route's handler starts
-    websocket: WebSocket | None = None  # once the WebSocket route's handler starts
-    body: Any = None  # the body as read, before parameter validation
-    values: dict[str, Any] | None = None  # the solved arguments, after dependency resolution
-    errors: Sequence[Any] | None = None  # validation errors, with the invalid inputs
+    # Filled in when the route's handler starts, for an HTTP route and for a WebSocket route.
+    request: Request | None = None
+    websocket: WebSocket | None = None
+    # The body as received (before any parameter is validated); the arguments once dependencies
+    # are solved; the validation errors, with the offending input.
+    body: Any = None
+    values: dict[str, Any] | None = None
+    errors: Sequence[Any] | None = None
 
 
 @dataclass(kw_only=True)
 class _RequestTelemetry:
-    """One observed request or connection (FastAPI's record, its field names: integrations read it
-    from `scope["fastapi.telemetry"]`)."""
+    """What ferroapi keeps about one observed request or connection. The field names are FastAPI's:
+    integrations read this record from `scope["fastapi.telemetry"]`."""
 
+    # The server span, if tracing; the name it starts with (`GET`, `HTTP` for another method, `WS`).
     span: Span | None
     span_method: str
-    tracer: Tracer | None = None  # set when operation spans are on
-    logger: Logger | None = None  # set when logs are on
-    route: str | None = None
+    # Set by the router and by the response.
     status_code: int | None = None
+    route: str | None = None
+    # Present only while operation spans, respectively logs, are on.
+    logger: Logger | None = None
+    tracer: Tracer | None = None
+    # Emptied once the request is over, so a context kept beyond it holds nothing of it.
     data: TelemetryData | None = field(default_factory=TelemetryData)
+    # The routes' template so far when mounts were crossed (with the app's root path).
     _mount_prefix: str = ""
+    # The exceptions already recorded for the request (each is logged once).
     _exceptions: list[BaseException] = field(default_factory=list, repr=False)
 
 
-_REQUEST_TELEMETRY_KEY = otel_context.create_key("fastapi.request")
+_REQUEST_TELEMETRY_KEY = create_key("fastapi.request")
 _NO_OPERATION: AbstractContextManager[None] = nullcontext()
 
 
 class _Seen:
-    """Whether a request of this process was observed yet. Until it is, the pipeline skips every
-    telemetry call (no context lookup per step); the first observed request flips it for good."""
+    """Flips to True, for good, when the first request of the process is observed; until then the
+    pipeline skips its telemetry calls altogether."""
 
     __slots__ = ("value",)
 
@@ -130,79 +139,120 @@ class _Seen:
 TELEMETRY_SEEN = _Seen()
 
 
+def _publish(scope: MutableMapping[str, Any], record: _RequestTelemetry | None) -> Token[Context]:
+    """Make `record` the request's, in the scope and the current context; `None` hides the record of
+    an enclosing request. Returns the token `_withdraw` takes."""
+    scope[SCOPE_KEY] = record
+    return attach(set_value(_REQUEST_TELEMETRY_KEY, record))
+
+
+def _withdraw(scope: MutableMapping[str, Any], token: Token[Context]) -> None:
+    detach(token)
+    scope.pop(SCOPE_KEY, None)
+
+
 def _get_request_telemetry(context: Context | None = None) -> _RequestTelemetry | None:
-    value = otel_context.get_value(_REQUEST_TELEMETRY_KEY, context)
-    return value if isinstance(value, _RequestTelemetry) else None
+    found = get_value(_REQUEST_TELEMETRY_KEY, context)
+    if isinstance(found, _RequestTelemetry):
+        return found
+    return None
 
 
 def get_telemetry_data(context: Context | None = None) -> TelemetryData | None:
-    """The data of the request or connection being served, from an OpenTelemetry context (default: the
-    current one; a log processor passes `record.context`). None outside a request, and once the
-    request is over, also for a context kept from it. The data is not exported by itself."""
-    request_telemetry = _get_request_telemetry(context)
-    return None if request_telemetry is None else request_telemetry.data
+    """The data of the request or connection in `context` (the current context by default; a log
+    processor passes `record.context`). None outside a request, and after it ended even through a
+    context kept from it. Nothing of it is exported unless an integration does so."""
+    record = _get_request_telemetry(context)
+    if record is None:
+        return None
+    return record.data
+
+
+def _log_event(
+    logger: Logger,
+    event: str,
+    severity: SeverityNumber,
+    message: str,
+    attributes: dict[str, Any] | None,
+    exception: BaseException | None = None,
+) -> None:
+    """One log record of the request (`exception` is passed on only when there is one)."""
+    extra: dict[str, Any] = {} if exception is None else {"exception": exception}
+    logger.emit(
+        body=message,
+        attributes=attributes,
+        event_name=event,
+        severity_text=severity.name,  # "WARN", "ERROR"
+        severity_number=severity,
+        timestamp=time_ns(),
+        **extra,
+    )
 
 
 def _validation_failed(exc: RequestValidationError | WebSocketRequestValidationError) -> None:
-    """Record the errors in the request's data and log `fastapi.validation.failed` (a WARN)."""
-    request_telemetry = _get_request_telemetry()
-    if request_telemetry is None:
+    """The request's input failed validation: the errors (and the HTTP body) go to its data, and a
+    `fastapi.validation.failed` WARN record is logged."""
+    record = _get_request_telemetry()
+    if record is None:
         return
     errors = exc.errors()
-    data = request_telemetry.data
+    data = record.data
     if data is not None:
+        data.errors = errors
         if isinstance(exc, RequestValidationError):
             data.body = exc.body
-        data.errors = errors
-    if request_telemetry.logger is None:
+    logger = record.logger
+    if logger is None:
         return
-    attributes: dict[str, Any] = {"fastapi.validation.error_count": len(errors)}
-    if request_telemetry.route is not None:
-        attributes["http.route"] = request_telemetry.route
-    request_telemetry.logger.emit(
-        event_name="fastapi.validation.failed",
-        timestamp=time_ns(),
-        severity_number=SeverityNumber.WARN,
-        severity_text="WARN",
-        body="Request validation failed",
-        attributes=attributes,
-    )
+    details: dict[str, Any] = {"fastapi.validation.error_count": len(errors)}
+    if record.route is not None:
+        details["http.route"] = record.route
+    _log_event(logger, "fastapi.validation.failed", SeverityNumber.WARN, "Request validation failed", details)
 
 
 def _exception_type(exc: BaseException) -> str:
     """`error.type`: the class's qualified name, with its module unless it is a builtin. ferroapi's
     own classes are FastAPI's by contract and carry FastAPI's module name, so error types group the
     same on both (`fastapi.exceptions.HTTPException`)."""
-    cls = type(exc)
-    module = cls.__module__
-    if module == "builtins":
-        return cls.__qualname__
-    if module.startswith("ferroapi."):
-        module = "fastapi." + module.removeprefix("ferroapi.")
-    return f"{module}.{cls.__qualname__}"
+    kind = type(exc)
+    home = kind.__module__
+    if home == "builtins":
+        return kind.__qualname__
+    if home.startswith("ferroapi."):
+        home = "fastapi" + home[len("ferroapi") :]
+    return f"{home}.{kind.__qualname__}"
 
 
 def _normal_websocket_disconnect(exc: BaseException) -> bool:
-    """A client closing normally (1000) or going away (1001) is no error."""
-    return isinstance(exc, WebSocketDisconnect) and exc.code in (1000, 1001)
+    """A WebSocket client closing normally (1000) or going away (1001): not a failure."""
+    if not isinstance(exc, WebSocketDisconnect):
+        return False
+    return exc.code == 1000 or exc.code == 1001
 
 
-# Exceptions the app answers (a status, a close code): not errors of the operation that raised them.
+# What the app answers itself (with a status or a close code): no failure of the step raising it.
 _ANSWERED = (HTTPException, RequestValidationError, WebSocketException, WebSocketRequestValidationError)
 
 
+def _fails_operation(step: str, exc: BaseException) -> bool:
+    if step == "background_task":
+        return True  # nobody answers for a background task: whatever it raises is its failure
+    return not isinstance(exc, _ANSWERED) and not _normal_websocket_disconnect(exc)
+
+
+def _code_function_name(function: Callable[..., Any]) -> str:
+    kind = type(function)
+    module = getattr(function, "__module__", kind.__module__)
+    qualified = getattr(function, "__qualname__", kind.__qualname__)
+    return f"{module}.{qualified}"
+
+
 def _operation(*, name: str, function: Callable[..., Any] | None = None) -> AbstractContextManager[None]:
-    """A `fastapi.<name>` span around one step of the request, when operation spans are on."""
-    request_telemetry = _get_request_telemetry()
-    if request_telemetry is None or request_telemetry.tracer is None:
-        return _NO_OPERATION
-    return _traced_operation(request_telemetry=request_telemetry, name=name, function=function)
-
-
-def _function_name(function: Callable[..., Any]) -> str:
-    module = getattr(function, "__module__", type(function).__module__)
-    qualname = getattr(function, "__qualname__", type(function).__qualname__)
-    return f"{module}.{qualname}"
+    """The `fastapi.<name>` span of one step of the request (nothing unless operation spans are on)."""
+    record = _get_request_telemetry()
+    if record is not None and record.tracer is not None:
+        return _traced_operation(request_telemetry=record, name=name, function=function)
+    return _NO_OPERATION
 
 
 @contextmanager
@@ -211,58 +261,59 @@ def _traced_operation(
 ) -> Iterator[None]:
     tracer = request_telemetry.tracer
     assert tracer is not None
-    attributes = {} if function is None else {"code.function.name": _function_name(function)}
+    attributes: dict[str, Any] = {}
+    if function is not None:
+        attributes["code.function.name"] = _code_function_name(function)
     with tracer.start_as_current_span(
-        f"fastapi.{name}", attributes=attributes, record_exception=False, set_status_on_exception=False
+        "fastapi." + name, attributes=attributes, record_exception=False, set_status_on_exception=False
     ) as span:
         try:
             yield
-        except Exception as exc:
-            # A background task has nobody to answer for it: any exception is its failure.
-            if name == "background_task" or not (
-                isinstance(exc, _ANSWERED) or _normal_websocket_disconnect(exc)
-            ):
-                span.set_attribute("error.type", _exception_type(exc))
+        except Exception as failure:
+            if _fails_operation(name, failure):
+                span.set_attribute("error.type", _exception_type(failure))
                 span.set_status(StatusCode.ERROR)
             raise
 
 
 def _run_sync_endpoint(*, function: Callable[..., Any], arguments: dict[str, Any]) -> Any:
-    """A plain-function endpoint in its worker thread, inside its `fastapi.endpoint` span."""
-    with _operation(name="endpoint", function=function):
+    """A plain-function endpoint called in its worker thread, inside its `fastapi.endpoint` span."""
+    span = _operation(name="endpoint", function=function)
+    with span:
         return function(**arguments)
 
 
 def _route_selected(*, scope: MutableMapping[str, Any], path: str | None, mount: bool = False) -> None:
-    """The router chose a route (or a mount) whose template is `path`: `http.route` and the span name
-    follow it. A mount contributes its prefix; what the mounted app chooses completes the template."""
-    request_telemetry = scope.get(SCOPE_KEY)
-    if not isinstance(request_telemetry, _RequestTelemetry) or path is None:
+    """The router chose a route (or a mount) whose template is `path`: `http.route` and the span's
+    name follow. A mount adds its prefix, and the mounted app's choice completes the template."""
+    if path is None:
+        return
+    record = scope.get(SCOPE_KEY)
+    if not isinstance(record, _RequestTelemetry):
         return
     if mount:
-        prefix = path.removesuffix("/{path}")  # a Mount's template ends in /{path}
-        request_telemetry._mount_prefix += prefix
-        route = request_telemetry._mount_prefix + "/{path}"
+        # A Mount's template is its prefix followed by `/{path}`.
+        record._mount_prefix = record._mount_prefix + path.removesuffix("/{path}")
+        template = f"{record._mount_prefix}/{{path}}"
     else:
-        route = request_telemetry._mount_prefix + path
-    request_telemetry.route = route
-    span = request_telemetry.span
-    if span is not None:
-        span.set_attribute("http.route", route)
-        span.update_name(f"{request_telemetry.span_method} {route}")
+        template = record._mount_prefix + path
+    record.route = template
+    if record.span is None:
+        return
+    record.span.set_attribute("http.route", template)
+    record.span.update_name(record.span_method + " " + template)
 
 
-# The API's stand-ins while no provider is set (Python's API has no public "is configured" query).
-# Only these exact classes count as unconfigured: never an SDK provider, nor a vendor's proxy.
-_DEFERRED_PROVIDERS = frozenset(
-    {
-        ("opentelemetry.trace", "ProxyTracerProvider"),
-        ("opentelemetry.metrics._internal", "_ProxyMeterProvider"),
-        ("opentelemetry._logs._internal", "ProxyLoggerProvider"),
-    }
-)
+# The API's placeholders while no provider is set (it offers no public "is it configured" test). Only
+# these very classes mean unconfigured: an SDK provider or a vendor's proxy never does.
+_PLACEHOLDER_PROVIDERS = {
+    "opentelemetry.trace": "ProxyTracerProvider",
+    "opentelemetry.metrics._internal": "_ProxyMeterProvider",
+    "opentelemetry._logs._internal": "ProxyLoggerProvider",
+}
+_DEFERRED_PROVIDERS = frozenset(_PLACEHOLDER_PROVIDERS.items())
 
 
 def _unconfigured(provider: Any) -> bool:
-    cls = type(provider)
-    return (cls.__module__, cls.__name__) in _DEFERRED_PROVIDERS
+    kind = type(provider)
+    return (kind.__module__, kind.__name__) in _DEFERRED_PROVIDERS

@@ -1,5 +1,5 @@
-"""Semantic-convention attributes read off an ASGI scope: server address, redacted query, and the
-header carrier the propagators extract the incoming trace context from."""
+"""Semantic-convention attributes read off an ASGI scope: the server's address and port, the query with
+credentials redacted, and the carrier getter the propagators read the incoming trace context with."""
 
 from __future__ import annotations
 
@@ -21,50 +21,56 @@ _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
 class _HeadersGetter(Getter[Headers]):
-    """Repeated headers as a list; `baggage` joined, as its propagator reads the first value only."""
+    """Every value of a repeated header; `baggage`'s values joined into one, since its propagator
+    reads only the first."""
 
     def get(self, carrier: Headers, key: str) -> list[str] | None:
-        values = carrier.getlist(key)
-        if not values:
-            return None
-        if key.lower() == "baggage":
-            return [",".join(values)]
-        return values
+        found = carrier.getlist(key)
+        if found and key.lower() == "baggage":
+            return [",".join(found)]
+        return found or None
 
     def keys(self, carrier: Headers) -> list[str]:
-        return carrier.keys()
+        return list(carrier.keys())
 
 
 HEADERS_GETTER = _HeadersGetter()
 
 
+def _authority(host: str, scheme: str) -> tuple[str | None, int | None] | None:
+    """(address, port) of a Host header value; None unless it is a bare `host[:port]`."""
+    try:
+        parts = urlsplit(f"//{host}")
+        address, port = parts.hostname, parts.port
+    except ValueError:  # a malformed authority must never fail the request
+        return None
+    if parts.path or parts.query or parts.fragment or parts.username is not None:
+        return None
+    return address, (_DEFAULT_PORTS.get(scheme) if port is None else port)
+
+
 def server_attributes(scope: Scope) -> dict[str, Any]:
-    """`server.address`/`server.port` from the Host header (ASGI puts HTTP/2 and 3's authority there;
-    proxies are the server's or a middleware's business, as for the URL), else from `scope["server"]`.
-    A malformed authority gives no attributes: it must never fail the request."""
-    authority = Headers(scope=scope).get("host")
-    if authority is None:
+    """`server.address` and `server.port`: from the Host header, where ASGI also puts HTTP/2 and 3's
+    authority (proxies are the server's or a middleware's business, as for the URL); without one,
+    from `scope["server"]`."""
+    host = Headers(scope=scope).get("host")
+    if host is None:
         address, port = scope.get("server") or (None, None)
     else:
-        try:
-            url = urlsplit("//" + authority)
-            address, port = url.hostname, url.port
-        except ValueError:
+        authority = _authority(host, scope.get("scheme", "http"))
+        if authority is None:
             return {}
-        if url.username is not None or url.path or url.query or url.fragment:
-            return {}
-        if port is None:
-            port = _DEFAULT_PORTS.get(scope.get("scheme", "http"))
+        address, port = authority
     if address is None:
         return {}
-    attributes: dict[str, Any] = {"server.address": address}
-    if port is not None:
-        attributes["server.port"] = port
-    return attributes
+    if port is None:
+        return {"server.address": address}
+    return {"server.address": address, "server.port": port}
 
 
 def redacted_query(query_string: bytes) -> str:
-    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    """The query string, with the value of each credential-bearing parameter replaced by REDACTED."""
+    fields = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
     return urlencode(
-        [(key, "REDACTED" if key in _SENSITIVE_QUERY_PARAMETERS else value) for key, value in pairs]
+        [(name, "REDACTED" if name in _SENSITIVE_QUERY_PARAMETERS else value) for name, value in fields]
     )

@@ -1,12 +1,13 @@
-"""Export configured from the environment (`fastapi.telemetry._runtime`): `auto_configure` /
-`FASTAPI_OTEL_AUTO_CONFIGURE=true` add OTLP (http/protobuf) exporters at lifespan startup.
+"""Export set up from the environment (FastAPI's `fastapi.telemetry._runtime`): with `auto_configure`
+(or `FASTAPI_OTEL_AUTO_CONFIGURE=true`), the lifespan's startup adds OTLP http/protobuf exporters for
+the signals the standard `OTEL_*` variables point somewhere.
 
-Existing providers and their exporters are kept: where a global provider is still unset, an SDK
-provider is created for it (and owned); where one is set (or passed in `telemetry=`), an exporter is
-added to it (and only the exporter is owned). Each provider gets ferroapi's exporter once per process.
-What is owned is flushed off the event loop when a lifespan ends, and shut down at interpreter exit;
-a provider the application passed in is never shut down. The SDK and the exporter are imported only
-here, and only when an endpoint is configured (the `ferroapi[opentelemetry]` extra).
+Nothing in place is replaced. A signal whose global provider is still the API's placeholder gets an
+SDK provider created here (which ferroapi then owns); a provider already set, or given in
+`telemetry=`, gets an exporter added (and only that exporter is owned). ferroapi adds its exporter to
+a provider once per process. What it owns is flushed in a worker thread when a lifespan ends, and shut
+down when the interpreter exits; a provider the application gave is never shut down. The SDK and the
+exporter (the `ferroapi[opentelemetry]` extra) are imported here only, once an endpoint is set.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import import_module
+from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,240 +32,296 @@ from ferroapi.telemetry._api import TelemetryConfig, _unconfigured
 
 __all__ = ["lifespan"]
 
+# FastAPI's names for the process-wide state (its tests replace and read the two lists):
+# `_owned`, what ferroapi created and must flush and shut down: providers, or the export component it
+# added to someone else's provider; `_configured`, (signal, provider) for each provider that received
+# ferroapi's exporter; `_lock`, held while either changes.
 _lock = threading.RLock()
-# Exporter components and providers created here (flushed at lifespan end, shut down at exit).
 _owned: list[Any] = []
-# (signal, provider) pairs that already received an exporter from here.
 _configured: list[tuple[str, Any]] = []
 
-_SIGNALS = ("TRACES", "METRICS", "LOGS")
-_PROVIDER_NAMES = {"TRACES": "tracer", "METRICS": "meter", "LOGS": "logger"}
+# The way out named in every error about the environment.
 _OPT_OUT = "pass telemetry={'auto_configure': False} to FastAPI()"
 
 
-def _flush() -> None:
-    for component in tuple(_owned):
+def _call_on_each(method: str, components: Iterable[Any]) -> None:
+    """`component.<method>()` for each component; one failing is logged and the others still run."""
+    for component in components:
         try:
-            component.force_flush()
+            getattr(component, method)()
         except Exception:
             logger.exception("FastAPI telemetry cleanup failed")
+
+
+def _flush() -> None:
+    """Push out what the owned components hold (a lifespan ended; they stay in service)."""
+    _call_on_each("force_flush", list(_owned))
 
 
 def _shutdown() -> None:
+    """Shut the owned components down and forget them (at exit; a second call finds nothing)."""
     with _lock:
-        owned = tuple(_owned)
-        _owned.clear()
-    for component in owned:
-        try:
-            component.shutdown()
-        except Exception:
-            logger.exception("FastAPI telemetry cleanup failed")
+        retiring = list(_owned)
+        del _owned[:]
+    _call_on_each("shutdown", retiring)
 
 
 atexit.register(_shutdown)
 
 
+@dataclass(frozen=True)
+class _Signal:
+    """How one signal is exported: its settings, its API, and its SDK classes (as import paths)."""
+
+    name: str  # as spelled in the environment variables
+    role: str  # tracer, meter, logger: `get_<role>_provider` on the API module
+    switch: str  # TelemetryConfig's on/off key
+    provider_key: str  # TelemetryConfig's provider key
+    api: ModuleType
+    sdk_provider: str
+    component: str  # what carries the exporter (a processor, a reader)
+    exporter: str
+    register: str  # the provider's method adding a component
+
+    def current(self) -> Any:
+        # Read off the API module on each call: tests and vendors replace these functions.
+        return getattr(self.api, f"get_{self.role}_provider")()
+
+    def install(self, provider: Any) -> None:
+        getattr(self.api, f"set_{self.role}_provider")(provider)
+
+
+_OTLP_HTTP = "opentelemetry.exporter.otlp.proto.http"
+_SIGNALS = (
+    _Signal(
+        name="TRACES",
+        role="tracer",
+        switch="tracing",
+        provider_key="tracer_provider",
+        api=trace,
+        sdk_provider="opentelemetry.sdk.trace.TracerProvider",
+        component="opentelemetry.sdk.trace.export.BatchSpanProcessor",
+        exporter=f"{_OTLP_HTTP}.trace_exporter.OTLPSpanExporter",
+        register="add_span_processor",
+    ),
+    _Signal(
+        name="METRICS",
+        role="meter",
+        switch="metrics",
+        provider_key="meter_provider",
+        api=metrics,
+        sdk_provider="opentelemetry.sdk.metrics.MeterProvider",
+        component="opentelemetry.sdk.metrics.export.PeriodicExportingMetricReader",
+        exporter=f"{_OTLP_HTTP}.metric_exporter.OTLPMetricExporter",
+        register="add_metric_reader",
+    ),
+    _Signal(
+        name="LOGS",
+        role="logger",
+        switch="logs",
+        provider_key="logger_provider",
+        api=_logs,
+        sdk_provider="opentelemetry.sdk._logs.LoggerProvider",
+        component="opentelemetry.sdk._logs.export.BatchLogRecordProcessor",
+        exporter=f"{_OTLP_HTTP}._log_exporter.OTLPLogExporter",
+        register="add_log_record_processor",
+    ),
+)
+
+
+def _env(*names: str) -> str | None:
+    """The first of these environment variables that holds a non-empty value."""
+    for name in names:
+        value = os.getenv(name)
+        if value:
+            return value
+    return None
+
+
 def _export_endpoint(signal: str) -> str | None:
-    """The OTLP endpoint of one signal from the standard variables; None when it exports nowhere."""
-    exporter = (os.getenv(f"OTEL_{signal}_EXPORTER") or "otlp").strip().lower()
-    endpoint = os.getenv(f"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT")
-    if not endpoint:
-        base = os.getenv("OTEL_EXPORTER_OTLP_ENDPOINT")
-        endpoint = f"{base.removesuffix('/')}/v1/{signal.lower()}" if base else None
-    if not endpoint or exporter == "none":
+    """Where the standard variables send one signal (`TRACES`, `METRICS`, `LOGS`): None for nowhere.
+    Anything ferroapi would not export as asked (another exporter, another protocol, a URL that is
+    not absolute HTTP(S)) raises FastAPIError."""
+    kind = (_env(f"OTEL_{signal}_EXPORTER") or "otlp").strip().lower()
+    url = _env(f"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT")
+    if url is None:
+        shared = _env("OTEL_EXPORTER_OTLP_ENDPOINT")
+        if shared is not None:
+            url = shared.removesuffix("/") + "/v1/" + signal.lower()
+    if url is None or kind == "none":
         return None
-    if exporter != "otlp":
+    if kind != "otlp":
         raise FastAPIError(
             f"FastAPI automatic telemetry supports OTEL_{signal}_EXPORTER=otlp or none. "
             f"Configure other exporters explicitly and {_OPT_OUT}."
         )
-    protocol = (
-        os.getenv(f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL")
-        or os.getenv("OTEL_EXPORTER_OTLP_PROTOCOL")
-        or "http/protobuf"
-    )
-    if protocol != "http/protobuf":
+    transport = _env(f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")
+    if (transport or "http/protobuf") != "http/protobuf":
         raise FastAPIError(
             "FastAPI automatic telemetry requires the OTLP http/protobuf protocol. "
             f"Configure other transports explicitly and {_OPT_OUT}."
         )
-    parsed = urlsplit(endpoint)
-    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+    target = urlsplit(url)
+    if not (target.scheme in ("http", "https") and target.hostname):
         raise FastAPIError(f"Invalid OTLP {signal.lower()} endpoint. Use an absolute HTTP or HTTPS URL.")
-    return endpoint
+    return url
+
+
+# Older Logfire meter wrappers lack `add_metric_reader`; a reader goes to the SDK provider they wrap
+# (measurements still go through the wrapper).
+_LOGFIRE_METER_WRAPPER = ("logfire._internal.metrics", "ProxyMeterProvider")
 
 
 def _registration_provider(provider: Any) -> Any:
-    """Where a component is registered: older Logfire meter wrappers have no `add_metric_reader`,
-    their SDK provider does (measurements still go through the wrapper)."""
-    cls = type(provider)
-    if (
-        cls.__module__ == "logfire._internal.metrics"
-        and cls.__name__ == "ProxyMeterProvider"
-        and not hasattr(provider, "add_metric_reader")
-    ):
-        return provider.provider
-    return provider
+    """The provider an export component is added to, for `provider`."""
+    kind = type(provider)
+    wrapper = (kind.__module__, kind.__name__) == _LOGFIRE_METER_WRAPPER
+    return provider.provider if wrapper and not hasattr(provider, "add_metric_reader") else provider
 
 
-class _Sdk:
-    """The SDK classes and OTLP exporters, imported on demand (an optional dependency)."""
-
-    def __init__(self) -> None:
-        try:
-            from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
-            from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-            from opentelemetry.sdk._logs import LoggerProvider
-            from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
-            from opentelemetry.sdk.metrics import MeterProvider
-            from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
-            from opentelemetry.sdk.trace import TracerProvider
-            from opentelemetry.sdk.trace.export import BatchSpanProcessor
-        except ImportError as exc:
-            raise FastAPIError(
-                "Automatic OpenTelemetry export requires fastapi[opentelemetry] or fastapi[standard] "
-                "(ferroapi[opentelemetry] or ferroapi[standard]). Install the extra, configure providers "
-                f"yourself, or {_OPT_OUT}."
-            ) from exc
-        self.providers: dict[str, Any] = {
-            "TRACES": TracerProvider,
-            "METRICS": MeterProvider,
-            "LOGS": LoggerProvider,
-        }
-        # signal -> (the component wrapping the exporter, the OTLP exporter)
-        self._components: dict[str, tuple[Any, Any]] = {
-            "TRACES": (BatchSpanProcessor, OTLPSpanExporter),
-            "METRICS": (PeriodicExportingMetricReader, OTLPMetricExporter),
-            "LOGS": (BatchLogRecordProcessor, OTLPLogExporter),
-        }
-
-    def component(self, signal: str, endpoint: str) -> Any:
-        wrapper, exporter = self._components[signal]
-        return wrapper(exporter(endpoint=endpoint))
-
-    def new_provider(self, signal: str, component: Any) -> Any:
-        cls = self.providers[signal]
-        if signal == "METRICS":
-            return cls(metric_readers=[component], shutdown_on_exit=False)
-        provider = cls(shutdown_on_exit=False)
-        _registrar(signal, provider)(component)
-        return provider
+def _load(path: str) -> Any:
+    module, _, name = path.rpartition(".")
+    return getattr(import_module(module), name)
 
 
-def _global_provider(signal: str) -> Any:
-    # Looked up on the API modules at each call: their functions may be replaced (tests, vendors).
-    if signal == "TRACES":
-        return trace.get_tracer_provider()
-    if signal == "METRICS":
-        return metrics.get_meter_provider()
-    return _logs.get_logger_provider()
-
-
-def _set_global_provider(signal: str, provider: Any) -> None:
-    if signal == "TRACES":
-        trace.set_tracer_provider(provider)
-    elif signal == "METRICS":
-        metrics.set_meter_provider(provider)
-    else:
-        _logs.set_logger_provider(provider)
-
-
-_REGISTER_METHODS = {
-    "TRACES": "add_span_processor",
-    "METRICS": "add_metric_reader",
-    "LOGS": "add_log_record_processor",
-}
-
-
-def _registrar(signal: str, provider: Any) -> Any:
-    """The provider's SDK registration method (vendor wrappers may expose it without inheriting)."""
+def _load_sdk() -> dict[str, tuple[Any, Any, Any]]:
+    """Per signal: (SDK provider class, component class, OTLP exporter class), all imported now (the
+    extra is optional; each is read at this call, so a replaced class is the one used)."""
     try:
-        register = getattr(provider, _REGISTER_METHODS[signal])
-    except AttributeError:
-        register = None
-    if not callable(register):
+        return {s.name: (_load(s.sdk_provider), _load(s.component), _load(s.exporter)) for s in _SIGNALS}
+    except (ImportError, AttributeError) as exc:
         raise FastAPIError(
-            f"The configured OpenTelemetry {_PROVIDER_NAMES[signal]} provider does not support adding "
-            f"an OTLP exporter. Configure environment export through that provider and {_OPT_OUT}."
-        )
-    return register
+            "Automatic OpenTelemetry export requires fastapi[opentelemetry] or fastapi[standard] "
+            "(ferroapi[opentelemetry] or ferroapi[standard]). Install the extra, configure providers "
+            f"yourself, or {_OPT_OUT}."
+        ) from exc
 
 
 def _configure_from_environment(config: TelemetryConfig) -> None:
-    """Add OTLP exporters from the environment to the providers the app reports to (called before
-    the lifespan's startup). Other components' exporters are neither inspected nor deduplicated."""
+    """Add the environment's OTLP exporters to the providers the app reports to (before the
+    lifespan's startup reaches the app). Exporters of other components are left as they are: neither
+    inspected nor deduplicated."""
     if not config["auto_configure"] or os.getenv("OTEL_SDK_DISABLED", "").lower() == "true":
         return
+    settings: Mapping[str, Any] = config
     with _lock:
-        explicit = {
-            "TRACES": (config["tracing"], config["tracer_provider"]),
-            "METRICS": (config["metrics"], config["meter_provider"]),
-            "LOGS": (config["logs"], config["logger_provider"]),
-        }
-        requested = []
+        # Every endpoint is checked before anything is added.
+        plan: list[tuple[_Signal, Any, str]] = []
         for signal in _SIGNALS:
-            enabled, provider = explicit[signal]
-            endpoint = _export_endpoint(signal) if enabled else None
+            if not settings[signal.switch]:
+                continue
+            endpoint = _export_endpoint(signal.name)
             if endpoint is not None:
-                requested.append((signal, provider, endpoint))
-        if not requested:
-            return
-        sdk = _Sdk()
-        for signal, provider, endpoint in requested:
-            _attach_exporter(sdk, signal, provider, endpoint)
+                plan.append((signal, settings[signal.provider_key], endpoint))
+        if plan:
+            classes = _load_sdk()
+            for signal, explicit, endpoint in plan:
+                _Export(signal, endpoint, *classes[signal.name]).attach(explicit)
 
 
-def _attach_exporter(sdk: _Sdk, signal: str, explicit: Any, endpoint: str) -> None:
-    provider = _registration_provider(explicit if explicit is not None else _global_provider(signal))
-    if any(done == signal and target is provider for done, target in _configured):
-        return
-    if explicit is None and _unconfigured(provider):
-        created = sdk.new_provider(signal, sdk.component(signal, endpoint))
-        _set_global_provider(signal, created)
-        current = _global_provider(signal)
-        if current is created:
-            _configured.append((signal, created))
-            _owned.append(created)
+class _Export:
+    """Adding one signal's exporter, to the app's provider or to the global one (called under `_lock`)."""
+
+    def __init__(
+        self, signal: _Signal, endpoint: str, provider_class: Any, component: Any, exporter: Any
+    ) -> None:
+        self.signal = signal
+        self.endpoint = endpoint
+        self.provider_class = provider_class
+        self.component_class = component
+        self.exporter_class = exporter
+
+    def new_component(self) -> Any:
+        return self.component_class(self.exporter_class(endpoint=self.endpoint))
+
+    def done_for(self, provider: Any) -> bool:
+        return any(name == self.signal.name and target is provider for name, target in _configured)
+
+    def remember(self, provider: Any, owned: Any) -> None:
+        _configured.append((self.signal.name, provider))
+        _owned.append(owned)
+
+    def attach(self, explicit: Any) -> None:
+        provider = _registration_provider(self.signal.current() if explicit is None else explicit)
+        if self.done_for(provider):
             return
-        # Someone else set the global provider meanwhile: theirs wins, ours is closed, and the
-        # exporter goes to theirs.
+        if explicit is None and _unconfigured(provider):
+            provider = self.install_provider()
+            if provider is None:
+                return
+        self.add_to(provider)
+
+    def install_provider(self) -> Any:
+        """Set a new SDK provider, carrying the exporter, as the global one. None once it is in
+        place; if another one was set meanwhile, that one wins: ours is shut down, and the provider
+        to add the exporter to is returned."""
+        signal = self.signal
+        component = self.new_component()
+        if signal.name == "METRICS":  # a meter provider takes its readers when it is made
+            created = self.provider_class(metric_readers=[component], shutdown_on_exit=False)
+        else:
+            created = self.provider_class(shutdown_on_exit=False)
+            getattr(created, signal.register)(component)
+        signal.install(created)
+        winner = signal.current()
+        if winner is created:
+            self.remember(created, created)
+            return None
         created.shutdown()
-        provider = _registration_provider(current)
-    register = _registrar(signal, provider)
-    component = sdk.component(signal, endpoint)
-    try:
-        register(component)
-    except Exception:
-        component.shutdown()
-        raise
-    _configured.append((signal, provider))
-    _owned.append(component)
+        return _registration_provider(winner)
+
+    def add_to(self, provider: Any) -> None:
+        # Vendor wrappers may offer the SDK's method without being SDK providers: asked by name.
+        add = getattr(provider, self.signal.register, None)
+        if not callable(add):
+            raise FastAPIError(
+                f"The configured OpenTelemetry {self.signal.role} provider does not support adding an "
+                f"OTLP exporter. Configure environment export through that provider and {_OPT_OUT}."
+            )
+        component = self.new_component()
+        try:
+            add(component)
+        except Exception:
+            component.shutdown()  # it would otherwise run unowned
+            raise
+        self.remember(provider, component)
+
+
+# The lifespan messages after which the app does not run any more.
+_LIFESPAN_ENDS = frozenset(
+    {"lifespan.startup.failed", "lifespan.shutdown.complete", "lifespan.shutdown.failed"}
+)
+
+
+class _ExportingLifespan:
+    """The receive and send the app's lifespan gets: export is set up as startup arrives, and what is
+    owned is flushed before an ending message goes out (off the event loop: exporters use the
+    network). Setting up telemetry never stops the application: a failure is logged as a warning."""
+
+    def __init__(self, config: TelemetryConfig, receive: Receive, send: Send) -> None:
+        self.config = config
+        self.upstream_receive = receive
+        self.upstream_send = send
+
+    async def receive(self) -> Message:
+        message = await self.upstream_receive()
+        if message["type"] != "lifespan.startup":
+            return message
+        try:
+            _configure_from_environment(self.config)
+        except Exception as problem:
+            logger.warning("FastAPI automatic telemetry configuration failed: %s", problem)
+        return message
+
+    async def send(self, message: Message) -> None:
+        if _owned and message["type"] in _LIFESPAN_ENDS:
+            await run_sync(_flush)
+        await self.upstream_send(message)
 
 
 async def lifespan(
     *, config: TelemetryConfig, app: ASGIApp, scope: Scope, receive: Receive, send: Send
 ) -> None:
-    """The app's lifespan, with environment export set up at startup and owned components flushed
-    when it ends. Telemetry set-up failing never stops the application: it is logged as a warning."""
-
-    async def configuring_receive() -> Message:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            try:
-                _configure_from_environment(config)
-            except Exception as exc:
-                logger.warning("FastAPI automatic telemetry configuration failed: %s", exc)
-        return message
-
-    async def flushing_send(message: Message) -> None:
-        ending = message["type"] in {
-            "lifespan.shutdown.complete",
-            "lifespan.shutdown.failed",
-            "lifespan.startup.failed",
-        }
-        if ending and _owned:
-            await run_sync(_flush)  # exporters block on the network
-        await send(message)
-
-    await app(scope, configuring_receive, flushing_send)
+    """The app's lifespan, with environment export set up at startup and flushed at its end."""
+    hooks = _ExportingLifespan(config, receive, send)
+    await app(scope, hooks.receive, hooks.send)
