@@ -33,11 +33,20 @@ def _documents() -> list[tuple[str, bytes, int]]:
     numbers = json.dumps(
         [[i, -i * 7919, i * 1.5e-3, 2**70 + i, -0.0, 1e300 / (i + 1)] for i in range(20_000)]
     ).encode()
+    # Emoji as \uXXXX surrogate-pair escapes (what json.dumps writes by default), and lone surrogates
+    # (escaped, as json.dumps writes them): alone, a few in short strings, long runs.
+    pairs = json.dumps([f"{i} \U0001f600 ok \U0001f680" * (1 + i % 20) for i in range(1000)]).encode()
+    lone = json.dumps(
+        ["".join(chr(0xD800 + (i * 31 + j) % 0x800) for j in range(i % 60)) + f" {i}" for i in range(1000)]
+        + [chr(0xDC00 + i % 0x400) for i in range(1000)]
+    ).encode()
     return [
         (f"small object ({len(small)} B, 10 fields)", small, 20_000),
         (f"list of 10-field objects ({len(big) / 1e6:.1f} MB)", big, 5),
         (f"string-heavy object ({len(strings) / 1e3:.0f} kB)", strings, 50),
         (f"number-heavy list ({len(numbers) / 1e6:.1f} MB)", numbers, 5),
+        (f"surrogate pairs, escaped ({len(pairs) / 1e3:.0f} kB)", pairs, 50),
+        (f"lone surrogates, escaped ({len(lone) / 1e3:.0f} kB)", lone, 50),
     ]
 
 

@@ -52,17 +52,33 @@ pub(crate) fn find_special(bytes: &[u8], mut i: usize) -> usize {
     bytes.len()
 }
 
-/// Value of a hex digit, or `None`.
-#[inline]
-fn hex(b: u8) -> Option<u32> {
-    (b as char).to_digit(16)
-}
+/// The value of each byte as a hex digit, 0xFF for a non-digit. A table lookup per digit: `\uXXXX`
+/// escapes are the whole work of escape-heavy strings (emoji as surrogate pairs, lone surrogates).
+const HEX: [u8; 256] = {
+    let mut table = [0xFF; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
 
 /// The four hex digits at `at`, or `None`.
 #[inline]
 fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
-    let d = bytes.get(at..at + 4)?;
-    Some((hex(d[0])? << 12) | (hex(d[1])? << 8) | (hex(d[2])? << 4) | hex(d[3])?)
+    let digits: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
+    let [a, b, c, d] = digits.map(|digit| HEX[usize::from(digit)]);
+    if (a | b | c | d) & 0xF0 != 0 {
+        return None;
+    }
+    Some((u32::from(a) << 12) | (u32::from(b) << 8) | (u32::from(c) << 4) | u32::from(d))
 }
 
 /// Where a string being decoded accumulates: UTF-8 until a surrogate forces code points.
@@ -102,14 +118,19 @@ impl Scratch {
         decode_code_points(bytes, &mut self.wide);
     }
 
+    #[inline]
     fn push_code_point(&mut self, cp: u32) {
         match char::from_u32(cp) {
             Some(c) if !self.is_wide => self.utf8.push(c),
-            _ => {
-                self.widen();
-                self.wide.push(cp);
-            }
+            _ => self.push_wide(cp),
         }
+    }
+
+    /// A lone surrogate, or any code point once the string holds one.
+    #[cold]
+    fn push_wide(&mut self, cp: u32) {
+        self.widen();
+        self.wide.push(cp);
     }
 }
 
@@ -197,7 +218,6 @@ impl<'a, B: Builder> Parser<'a, B> {
         stop: &mut usize,
     ) -> Result<(), super::Error<B::Error>> {
         let bytes = self.bytes;
-        let len = bytes.len();
         loop {
             match bytes.get(*stop) {
                 Some(b'"') | Some(b'\\') => {}
@@ -215,33 +235,46 @@ impl<'a, B: Builder> Parser<'a, B> {
             if bytes.get(*stop) == Some(&b'"') {
                 return Ok(());
             }
-            let backslash = *stop;
-            let Some(&c) = bytes.get(backslash + 1) else {
-                return Err(SyntaxError::new(ErrorKind::UnterminatedString, begin).into());
-            };
-            let decoded = match c {
-                b'"' => u32::from(b'"'),
-                b'\\' => u32::from(b'\\'),
-                b'/' => u32::from(b'/'),
-                b'b' => 0x08,
-                b'f' => 0x0C,
-                b'n' => u32::from(b'\n'),
-                b'r' => u32::from(b'\r'),
-                b't' => u32::from(b'\t'),
-                b'u' => {
-                    let (cp, after) = Self::unicode_escape(bytes, backslash + 1)?;
-                    scratch.push_code_point(cp);
-                    *end = after;
-                    *stop = find_special(bytes, after);
-                    continue;
-                }
-                _ => return Err(SyntaxError::new(ErrorKind::InvalidEscape, backslash).into()),
-            };
-            scratch.push_code_point(decoded);
-            *end = backslash + 2;
-            *stop = find_special(bytes, *end);
-            debug_assert!(*end <= len);
+            // A run of escapes (a string of `\uXXXX`s): the byte after each is checked directly,
+            // the word-at-a-time scan resumes only after the run.
+            let mut at = *stop;
+            while bytes.get(at) == Some(&b'\\') {
+                at = Self::escape(bytes, scratch, begin, at)?;
+            }
+            *end = at;
+            *stop = find_special(bytes, at);
         }
+    }
+
+    /// Decodes the escape whose backslash is at `backslash`; returns the index after it.
+    #[inline]
+    fn escape(
+        bytes: &[u8],
+        scratch: &mut Scratch,
+        begin: usize,
+        backslash: usize,
+    ) -> Result<usize, super::Error<B::Error>> {
+        let Some(&c) = bytes.get(backslash + 1) else {
+            return Err(SyntaxError::new(ErrorKind::UnterminatedString, begin).into());
+        };
+        let decoded = match c {
+            b'u' => {
+                let (cp, after) = Self::unicode_escape(bytes, backslash + 1)?;
+                scratch.push_code_point(cp);
+                return Ok(after);
+            }
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'/' => b'/',
+            b'b' => 0x08,
+            b'f' => 0x0C,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            _ => return Err(SyntaxError::new(ErrorKind::InvalidEscape, backslash).into()),
+        };
+        scratch.push_code_point(u32::from(decoded));
+        Ok(backslash + 2)
     }
 
     /// Decodes `\uXXXX` (and a following low-surrogate escape) with the `u` at `u`;
@@ -266,5 +299,25 @@ impl<'a, B: Builder> Parser<'a, B> {
             }
         }
         Ok((cp, end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hex4;
+
+    #[test]
+    fn hex_table_agrees_with_char_to_digit() {
+        for b in 0..=255u8 {
+            let want = char::from(b).to_digit(16);
+            assert_eq!(hex4(&[b'0', b'0', b'0', b], 0), want, "{b:#04x} last");
+            assert_eq!(
+                hex4(&[b, b'0', b'0', b'0'], 0),
+                want.map(|d| d << 12),
+                "{b:#04x} first"
+            );
+        }
+        assert_eq!(hex4(b"x12aF", 1), Some(0x12AF));
+        assert_eq!(hex4(b"12a", 0), None);
     }
 }

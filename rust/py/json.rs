@@ -11,6 +11,7 @@ use std::vec::Drain;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMemoryView, PyString,
 };
@@ -126,6 +127,130 @@ impl KeyCache {
     }
 }
 
+/// Lone surrogates: 0xD800..=0xDFFF.
+const SURROGATES: usize = 0x800;
+/// Up to this many pieces (runs of other code points, single surrogates), a string with surrogates
+/// is concatenated from them; past it, decoded by the `unicode_escape` codec.
+const MAX_CONCAT_PIECES: usize = 3;
+
+/// A `str` holding lone surrogates, which no Rust `str` (so no `PyString::new`) can carry.
+///
+/// The codecs that accept surrogates from bytes (UTF-8/16/32 with `surrogatepass`) call that error
+/// handler once per surrogate, building an exception each time: ~0.5 us per surrogate, 10-50
+/// times json.loads (issue #12). Instead, a short string (`"a\ud800"`) is concatenated from its
+/// pieces, each surrogate a shared one-character `str`; a longer one is written as
+/// `unicode_escape` text and decoded by that codec, whose C decoder reads `\uXXXX` escapes,
+/// surrogates included, at a few nanoseconds each (a codec call costs a few thousand
+/// instructions: more than concatenating a few pieces, far less than one per surrogate).
+#[cold]
+fn wide_string<'py>(py: Python<'py>, code_points: &[u32]) -> PyResult<Bound<'py, PyAny>> {
+    let mut pieces = 0;
+    let mut in_run = false;
+    for &cp in code_points {
+        let surrogate = is_surrogate(cp);
+        pieces += usize::from(surrogate || !in_run);
+        in_run = !surrogate;
+    }
+    if pieces <= MAX_CONCAT_PIECES {
+        concatenated(py, code_points)
+    } else {
+        unicode_escape_decoded(py, code_points)
+    }
+}
+
+fn is_surrogate(cp: u32) -> bool {
+    (0xD800..=0xDFFF).contains(&cp)
+}
+
+/// `wide_string` for a few pieces: each run of other code points made from UTF-8, each lone
+/// surrogate a shared one-character `str`, concatenated.
+fn concatenated<'py>(py: Python<'py>, code_points: &[u32]) -> PyResult<Bound<'py, PyAny>> {
+    let mut string: Option<Bound<'py, PyAny>> = None;
+    let mut append = |piece: Bound<'py, PyAny>| -> PyResult<()> {
+        string = Some(match string.take() {
+            Some(head) => head.add(piece)?,
+            None => piece,
+        });
+        Ok(())
+    };
+    let mut run = String::new();
+    for &cp in code_points {
+        match char::from_u32(cp) {
+            Some(c) => run.push(c),
+            None => {
+                if !run.is_empty() {
+                    append(PyString::new(py, &run).into_any())?;
+                    run.clear();
+                }
+                append(surrogate(py, cp)?)?;
+            }
+        }
+    }
+    if !run.is_empty() {
+        append(PyString::new(py, &run).into_any())?;
+    }
+    Ok(string.unwrap_or_else(|| PyString::new(py, "").into_any()))
+}
+
+/// `wide_string` through the `unicode_escape` codec: code points past Latin-1 as `\uXXXX` /
+/// `\UXXXXXXXX` escapes, a backslash as `\\`, other bytes as themselves (read as Latin-1).
+fn unicode_escape_decoded<'py>(
+    py: Python<'py>,
+    code_points: &[u32],
+) -> PyResult<Bound<'py, PyAny>> {
+    static UNICODE_ESCAPE_DECODE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digit = |cp: u32, shift: u32| DIGITS[((cp >> shift) & 0xF) as usize];
+    let mut escaped = Vec::with_capacity(code_points.len() * 6);
+    for &cp in code_points {
+        match u8::try_from(cp) {
+            Ok(b'\\') => escaped.extend_from_slice(b"\\\\"),
+            Ok(byte) => escaped.push(byte),
+            Err(_) if cp <= 0xFFFF => escaped.extend_from_slice(&[
+                b'\\',
+                b'u',
+                digit(cp, 12),
+                digit(cp, 8),
+                digit(cp, 4),
+                digit(cp, 0),
+            ]),
+            Err(_) => escaped.extend_from_slice(&[
+                b'\\',
+                b'U',
+                b'0',
+                b'0',
+                digit(cp, 20),
+                digit(cp, 16),
+                digit(cp, 12),
+                digit(cp, 8),
+                digit(cp, 4),
+                digit(cp, 0),
+            ]),
+        }
+    }
+    let decode = UNICODE_ESCAPE_DECODE.import(py, "_codecs", "unicode_escape_decode")?;
+    // It returns (str, bytes consumed).
+    decode.call1((PyBytes::new(py, &escaped),))?.get_item(0)
+}
+
+/// The one-character `str` of the lone surrogate `cp`, shared: made on first use (`chr(cp)`).
+fn surrogate<'py>(py: Python<'py>, cp: u32) -> PyResult<Bound<'py, PyAny>> {
+    static CACHE: [PyOnceLock<Py<PyAny>>; SURROGATES] = [const { PyOnceLock::new() }; SURROGATES];
+    let slot = cp
+        .checked_sub(0xD800)
+        .and_then(|i| CACHE.get(i as usize))
+        .ok_or_else(|| PyValueError::new_err(format!("not a surrogate: U+{cp:04X}")))?;
+    let string = slot.get_or_try_init(py, || {
+        PyResult::Ok(
+            py.import("builtins")?
+                .getattr("chr")?
+                .call1((cp,))?
+                .unbind(),
+        )
+    })?;
+    Ok(string.bind(py).clone())
+}
+
 /// Builds Python objects for the core parser.
 struct PyBuilder<'py, 'c> {
     py: Python<'py>,
@@ -173,11 +298,8 @@ impl<'py> Builder for PyBuilder<'py, '_> {
         })
     }
 
-    #[cold]
     fn wide_string(&mut self, code_points: &[u32]) -> PyResult<Self::Value> {
-        // Lone surrogates: UTF-32 with surrogatepass is the one codec path that keeps them as-is.
-        let bytes: Vec<u8> = code_points.iter().flat_map(|cp| cp.to_le_bytes()).collect();
-        PyBytes::new(self.py, &bytes).call_method1("decode", ("utf-32-le", "surrogatepass"))
+        wide_string(self.py, code_points)
     }
 
     fn array(&mut self, items: Drain<'_, Self::Value>) -> PyResult<Self::Value> {

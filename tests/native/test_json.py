@@ -7,6 +7,7 @@ are mutations of valid ones. The `slow` variants run many more examples under `m
 
 from __future__ import annotations
 
+import codecs
 import gc
 import json
 import math
@@ -458,3 +459,76 @@ def test_repeated_keys_share_one_cached_string() -> None:
     key = f"cached-{uuid.uuid4().hex}"
     first, second = decode_json(json.dumps({key: 1}).encode()), decode_json(json.dumps({key: 2}).encode())
     assert next(iter(first)) is next(iter(second))
+
+
+# ---- surrogate-heavy strings (issue #12) ---------------------------------------------------------
+
+ALL_SURROGATES = "".join(chr(cp) for cp in range(0xD800, 0xE000))
+
+
+def surrogate_heavy_values() -> list[Any]:
+    """Strings of lone surrogates in every arrangement the builder treats differently: alone, with a
+    few other pieces, long runs; next to ASCII, Latin-1, BMP, astral characters, backslashes and
+    quotes; high surrogates never followed by a low one; pairs (emoji) as escapes."""
+    lone_high = "".join(chr(0xD800 + i % 0x400) for i in range(3000))
+    lone_low = "".join(chr(0xDC00 + i % 0x400) for i in range(3000))
+    short = ["\ud800", "\udfff", "a\ud800", "\udc00b", "a\ud800b", "\udc00\ud800", "\ud800\ud800\ud800"]
+    short += [
+        "x\udfffy\ud800z",
+        '\\\ud800"',
+        "\u00e9\ud800\u20ac",
+        "\U0001f600\udc00\U0010ffff",
+        "\x00\ud800\x1f\x7f",
+    ]
+    return [
+        "\U0001f600" * 2000,
+        lone_high,
+        lone_low,
+        ALL_SURROGATES,
+        ALL_SURROGATES[::-1],
+        list(ALL_SURROGATES),
+        short,
+        "".join(short) * 50,
+        ["ab\udc80c"] * 200,
+        {s: i for i, s in enumerate(short)},
+        {"k" + ALL_SURROGATES[i : i + 3]: ALL_SURROGATES[i::7] for i in range(0, 2048, 97)},
+        'caf\u00e9 \\ " \n' * 20 + lone_low[:100] + "\u20ac" * 20,
+    ]
+
+
+def surrogate_heavy_documents() -> list[bytes]:
+    docs = []
+    for value in surrogate_heavy_values():
+        docs.append(json.dumps(value).encode())  # surrogates as \uXXXX escapes
+        # ... and as raw UTF-8-encoded halves, which json.loads(bytes) reads with "surrogatepass"
+        docs.append(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    # A high surrogate escape followed by a low one that is raw, or by another escape: never paired.
+    docs += [b'"\\ud83d\xed\xb8\x80" ', b'["\\ud83d\\u0041", "\\udbff\\udfff", "\\ud800\\ud800\\udc00"]']
+    return docs
+
+
+@pytest.mark.parametrize("doc", surrogate_heavy_documents())
+def test_surrogate_heavy_strings_decode_like_json_loads(doc: bytes) -> None:
+    assert_like_json_loads(doc)
+
+
+def test_lone_surrogates_do_not_go_through_an_error_handler_each() -> None:
+    # What made these strings 10-50 times slower than json.loads: built by a codec with
+    # "surrogatepass", whose error handler runs (and builds an exception) once per lone surrogate.
+    # Counted here by standing in for the handler; speed itself is in benches/bench_json.py.
+    original = codecs.lookup_error("surrogatepass")
+    calls = 0
+
+    def counting(error: UnicodeError) -> tuple[str | bytes, int]:
+        nonlocal calls
+        calls += 1
+        return original(error)
+
+    docs = surrogate_heavy_documents()
+    codecs.register_error("surrogatepass", counting)
+    try:
+        for doc in docs:
+            decode_json(doc)
+    finally:
+        codecs.register_error("surrogatepass", original)
+    assert calls == 0
