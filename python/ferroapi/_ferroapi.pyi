@@ -65,10 +65,13 @@ class Router:
         """(FOUND, index, params), (METHOD_NOT_ALLOWED, index, params), (REDIRECT, index, other_path)
         or (NOT_FOUND, -1, None). `path` is the route path (root_path removed); params are converted
         as starlette's convertors do (int, float, uuid.UUID, str) and include a mount's "path". A
+        route whose int parameter has more digits than `sys.get_int_max_str_digits()` allows does not
+        match (starlette's int() would raise): the search goes on as if its regex had failed. A
         path holding lone surrogates (ASGI servers decode with errors="replace", so never in practice)
         raises UnicodeEncodeError."""
     def matches_any(self, scope_type: int, path: str) -> bool:
-        """True when any route matches `path` FULL or PARTIAL (the redirect_slashes probe)."""
+        """True when any route matches `path` FULL or PARTIAL (the redirect_slashes probe), with
+        resolve()'s digit limit on int parameters."""
     def __len__(self) -> int: ...
 
 # ---- JSON body decoding ------------------------------------------------------------------------

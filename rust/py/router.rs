@@ -7,6 +7,7 @@
 
 use pyo3::exceptions::{PySystemError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyFloat, PyInt, PyString, PyTuple};
 
 use crate::router::{Convertor, Hit, Kind, Outcome, RouteError, RouteTable, Scope, Spec};
@@ -25,6 +26,9 @@ const NOT_FOUND: i64 = 3;
 const INLINE_PARAMS: usize = 8;
 /// Digit strings this short fit an i64: converted without calling `int()`.
 const I64_DIGITS: usize = 18;
+/// The smallest digit limit Python accepts besides 0 (none): `sys.set_int_max_str_digits` and
+/// `-X int_max_str_digits` refuse less. No parameter of a path this short can be over the limit.
+const MIN_INT_MAX_STR_DIGITS: usize = 640;
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     for (name, value) in [
@@ -100,7 +104,11 @@ impl Router {
         method: &str,
         path: &str,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let (code, index, payload) = match self.table.resolve(scope(scope_type)?, method, path) {
+        let limit = int_digit_limit(py, path)?;
+        let outcome = self
+            .table
+            .resolve_limited(scope(scope_type)?, method, path, limit);
+        let (code, index, payload) = match outcome {
             Outcome::Found(hit) => (FOUND, to_i64(hit.route.index), self.params(py, &hit)?),
             Outcome::MethodNotAllowed(hit) => (
                 METHOD_NOT_ALLOWED,
@@ -115,9 +123,13 @@ impl Router {
         (code, index, payload).into_pyobject(py)
     }
 
-    /// True when any route matches `path` FULL or PARTIAL (the redirect_slashes probe).
-    fn matches_any(&self, scope_type: i64, path: &str) -> PyResult<bool> {
-        Ok(self.table.matches_any(scope(scope_type)?, path))
+    /// True when any route matches `path` FULL or PARTIAL (the redirect_slashes probe), with
+    /// `resolve`'s digit limit: a redirect is never made to a path only an over-long int matches.
+    fn matches_any(&self, py: Python<'_>, scope_type: i64, path: &str) -> PyResult<bool> {
+        let limit = int_digit_limit(py, path)?;
+        Ok(self
+            .table
+            .matches_any_limited(scope(scope_type)?, path, limit))
     }
 
     fn __len__(&self) -> usize {
@@ -170,6 +182,38 @@ impl Router {
             Convertor::Uuid => self.uuid_class.bind(py).call1((value,)),
         }
     }
+}
+
+/// The digit limit of `int()` (`sys.get_int_max_str_digits()`, None when unlimited) if `path` is
+/// long enough for it to matter, else None without asking Python.
+///
+/// starlette converts an `{x:int}` parameter with `int()`, which raises ValueError past the limit
+/// (FastAPI answers 500); the table instead lets such a route not match, as if its regex had
+/// failed. Read per call, as the limit can change at run time; only for paths over 640 bytes.
+fn int_digit_limit(py: Python<'_>, path: &str) -> PyResult<Option<usize>> {
+    if path.len() <= MIN_INT_MAX_STR_DIGITS {
+        return Ok(None);
+    }
+    read_int_digit_limit(py)
+}
+
+#[cold]
+fn read_int_digit_limit(py: Python<'_>) -> PyResult<Option<usize>> {
+    // None: a Python without the limit (before 3.10.7), whose int() takes any length.
+    static GET_LIMIT: PyOnceLock<Option<Py<PyAny>>> = PyOnceLock::new();
+    let get_limit = GET_LIMIT.get_or_try_init(py, || {
+        PyResult::Ok(
+            py.import("sys")?
+                .getattr("get_int_max_str_digits")
+                .ok()
+                .map(Bound::unbind),
+        )
+    })?;
+    let Some(get_limit) = get_limit else {
+        return Ok(None);
+    };
+    let limit: usize = get_limit.bind(py).call0()?.extract()?;
+    Ok((limit > 0).then_some(limit))
 }
 
 /// One spec tuple: `(index, path_template, kind, methods)`.

@@ -10,7 +10,8 @@ oracle's semantics to the real regexes, `re`'s `$` and the real convertors inclu
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -385,3 +386,57 @@ def test_matches_starlette_scan(table: tuple[list[RouteDef], list[tuple[int, str
 @given(tables())
 def test_matches_starlette_scan_long(table: tuple[list[RouteDef], list[tuple[int, str, str]], bool]) -> None:
     check_table(table)
+
+
+# ---- int parameters over Python's digit limit (issue #12) ------------------------------------------
+# starlette's int() raises ValueError past sys.get_int_max_str_digits() (FastAPI: a 500); the native
+# table lets such a route not match, as if its regex had failed.
+
+DIGIT_LIMIT_ROUTES: list[RouteDef] = [
+    (0, "/n/{x:int}", H, GET),
+    (1, "/s/{x:int}", H, GET),
+    (2, "/s/{x}", H, GET),
+    (3, "/m/{x:int}", MOUNT, None),
+    (4, "/w/{x:int}", WS, None),
+    (5, "/f/{x:float}/{y:int}", H, GET),
+]
+
+
+@pytest.fixture
+def digit_limit() -> Iterator[int]:
+    """The interpreter's digit limit (the default, 4300), restored after tests that change it."""
+    limit = sys.get_int_max_str_digits()
+    yield limit
+    sys.set_int_max_str_digits(limit)
+
+
+def test_int_over_the_digit_limit_does_not_match(digit_limit: int) -> None:
+    assert digit_limit > 0, "a limit is set by default"
+    router, _ = build(DIGIT_LIMIT_ROUTES)
+    at, over = "7" * digit_limit, "7" * (digit_limit + 1)
+    assert router.resolve(SCOPE_HTTP, "GET", f"/n/{at}") == (FOUND, 0, {"x": int(at)})
+    assert router.resolve(SCOPE_HTTP, "GET", f"/n/{over}") == (NOT_FOUND, -1, None)
+    assert router.resolve(SCOPE_HTTP, "POST", f"/n/{over}") == (NOT_FOUND, -1, None)  # not a 405
+    # The next candidate still gets its chance: the str route after the int one.
+    assert router.resolve(SCOPE_HTTP, "GET", f"/s/{over}") == (FOUND, 2, {"x": over})
+    assert router.resolve(SCOPE_HTTP, "GET", f"/m/{over}/rest") == (NOT_FOUND, -1, None)
+    assert router.resolve(SCOPE_HTTP, "GET", f"/m/{at}/rest") == (FOUND, 3, {"x": int(at), "path": "rest"})
+    assert router.resolve(SCOPE_WEBSOCKET, "GET", f"/w/{over}") == (NOT_FOUND, -1, None)
+    assert router.resolve(SCOPE_HTTP, "GET", f"/f/1.5/{over}") == (NOT_FOUND, -1, None)
+    # No slash redirect to a path only the over-long int would match.
+    assert router.resolve(SCOPE_HTTP, "GET", f"/n/{over}/") == (NOT_FOUND, -1, None)
+    assert router.resolve(SCOPE_HTTP, "GET", f"/n/{at}/") == (REDIRECT, 0, f"/n/{at}")
+    assert not router.matches_any(SCOPE_HTTP, f"/n/{over}")
+    assert router.matches_any(SCOPE_HTTP, f"/n/{at}")
+
+
+def test_digit_limit_is_read_when_resolving(digit_limit: int) -> None:
+    router, _ = build(DIGIT_LIMIT_ROUTES)
+    long = "9" * (digit_limit + 1)
+    sys.set_int_max_str_digits(0)  # no limit: int() takes any length, so does the table
+    assert router.resolve(SCOPE_HTTP, "GET", f"/n/{long}") == (FOUND, 0, {"x": int(long)})
+    assert router.matches_any(SCOPE_HTTP, f"/n/{long}")
+    sys.set_int_max_str_digits(640)  # the smallest limit Python accepts
+    assert router.resolve(SCOPE_HTTP, "GET", "/n/" + "9" * 640) == (FOUND, 0, {"x": int("9" * 640)})
+    assert router.resolve(SCOPE_HTTP, "GET", "/n/" + "9" * 641) == (NOT_FOUND, -1, None)
+    assert not router.matches_any(SCOPE_HTTP, "/n/" + "9" * 641)

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Scope
 
 from ferroapi._routing.contexts import is_effective_route
 from ferroapi._routing.frontend import FrontendRouteGroup, IncludedFrontendGroup
+from ferroapi._routing.paths import int_param_over_digit_limit
 from ferroapi._routing.route import APIRoute
 from ferroapi.datastructures import Default
 from ferroapi.types import IncEx
@@ -128,9 +129,12 @@ class EffectiveRouteContext(metaclass=_EffectiveRouteContextType):
             return self.starlette_route.matches(scope)
         if scope["type"] != "http":
             return Match.NONE, {}
-        found = self.path_regex.match(get_route_path(scope))
+        route_path = get_route_path(scope)
+        found = self.path_regex.match(route_path)
         if found is None:
             return Match.NONE, {}
+        if int_param_over_digit_limit(self.path_regex, self.param_convertors, route_path):
+            return Match.NONE, {}  # as the route table decides: int() would raise
         path_params = dict(scope.get("path_params", {}))
         for key, value in found.groupdict().items():
             path_params[key] = self.param_convertors[key].convert(value)

@@ -10,12 +10,19 @@ starlette's `compile_path` (the regex is exactly starlette's).
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Mapping
 from typing import Any, cast
 
-from starlette.convertors import CONVERTOR_TYPES, Convertor
+from starlette.convertors import CONVERTOR_TYPES, Convertor, IntegerConvertor
 from starlette.routing import PARAM_REGEX, compile_path
 
-__all__ = ["LazyPathRegex", "compile_path_lazily"]
+__all__ = ["LazyPathRegex", "compile_path_lazily", "int_param_over_digit_limit"]
+
+# The smallest digit limit of int() besides 0 (none): sys.set_int_max_str_digits refuses less.
+_MIN_INT_DIGIT_LIMIT = 640
+# Before 3.10.7 int() has no limit.
+_int_digit_limit = getattr(sys, "get_int_max_str_digits", lambda: 0)
 
 
 class LazyPathRegex:
@@ -86,3 +93,27 @@ def compile_path_lazily(path: str) -> tuple[re.Pattern[str], str, dict[str, Conv
         ending = "s" if len(duplicated) > 1 else ""
         raise ValueError(f"Duplicated param name{ending} {names} at path {path}")
     return cast("re.Pattern[str]", LazyPathRegex(path)), path_format + path[index:], convertors
+
+
+def int_param_over_digit_limit(
+    path_regex: re.Pattern[str], param_convertors: Mapping[str, Convertor[Any]], route_path: str
+) -> bool:
+    """Whether `route_path` matches the template with an `{x:int}` parameter of more digits than
+    `int()` takes (`sys.get_int_max_str_digits()`).
+
+    starlette's convertor would raise ValueError there (FastAPI answers 500). ferroapi's routes do
+    not match such a path instead, as its native route table decides: as if the regex had failed.
+    Free for paths of up to 640 characters (no limit is lower), which is nearly every request.
+    """
+    if len(route_path) <= _MIN_INT_DIGIT_LIMIT:
+        return False
+    limit = _int_digit_limit()
+    if not limit or len(route_path) <= limit:
+        return False
+    match = path_regex.match(route_path)
+    if match is None:
+        return False
+    return any(
+        len(value) > limit and isinstance(param_convertors.get(name), IntegerConvertor)
+        for name, value in match.groupdict().items()
+    )

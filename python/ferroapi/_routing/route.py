@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from enum import Enum, IntEnum
 from typing import TYPE_CHECKING, Any
 
+from starlette._utils import get_route_path
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, get_name
@@ -24,7 +25,7 @@ from ferroapi._pipeline.limits import validate_form_limits, validate_max_body_si
 from ferroapi._pipeline.websocket import get_websocket_app, websocket_session
 from ferroapi._routing.annotations import stream_item_type, typed_return_annotation
 from ferroapi._routing.options import FormLimits
-from ferroapi._routing.paths import compile_path_lazily
+from ferroapi._routing.paths import compile_path_lazily, int_param_over_digit_limit
 from ferroapi._routing.routelist import mark_routes_changed
 from ferroapi.datastructures import Default, DefaultPlaceholder
 from ferroapi.dependencies.signature import declared_signature
@@ -341,8 +342,15 @@ class APIRoute(StarletteRoute):
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         effective = scope_effective_route(scope)
-        if effective is not None and effective.original_route is self:
-            match, child_scope = StarletteRoute.matches(effective, scope)
+        route = effective if effective is not None and effective.original_route is self else self
+        # Matched in Python only where the native table cannot decide (a router hook, a custom
+        # route class): the table's answer for an int parameter int() would refuse.
+        if scope["type"] == "http" and int_param_over_digit_limit(
+            route.path_regex, route.param_convertors, get_route_path(scope)
+        ):
+            return Match.NONE, {}
+        if route is not self:
+            match, child_scope = StarletteRoute.matches(route, scope)
         else:
             match, child_scope = super().matches(scope)
         if match is not Match.NONE:
@@ -397,6 +405,10 @@ class APIWebSocketRoute(StarletteWebSocketRoute):
         )
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "websocket" and int_param_over_digit_limit(
+            self.path_regex, self.param_convertors, get_route_path(scope)
+        ):
+            return Match.NONE, {}
         match, child_scope = super().matches(scope)
         if match is not Match.NONE:
             child_scope["route"] = self
