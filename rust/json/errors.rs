@@ -2,7 +2,8 @@
 //!
 //! The messages are exactly those of CPython 3.11's `json` module (its C scanner and
 //! `JSONDecoder.decode`), so the binding can raise `json.JSONDecodeError`'s subclass with the same
-//! `msg`; the byte index is turned into a character position only on the error path.
+//! `msg`; the byte index is turned into a character position only on the error path. The one error
+//! whose wording later CPythons changed (a trailing comma, 3.13) carries what both need.
 
 use std::fmt;
 
@@ -17,6 +18,15 @@ pub enum ErrorKind {
     ExpectingColon,
     /// An array element or object member is followed by neither `,` nor the closing bracket.
     ExpectingComma,
+    /// A `,` followed (after whitespace) by the closing bracket: `[1,]`, `{"a":1,}`. The index is
+    /// the bracket, where 3.10-3.12 report "Expecting value" / "Expecting property name ...";
+    /// 3.13 reports "Illegal trailing comma before end of array/object" at `comma`.
+    TrailingComma {
+        /// Whether the container is an object.
+        object: bool,
+        /// Byte offset of the comma.
+        comma: usize,
+    },
     /// A string has no closing quote; the index is the opening quote.
     UnterminatedString,
     /// A raw character below U+0020 inside a string (strict mode); the index is that character.
@@ -38,6 +48,21 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// CPython 3.13's message and byte offset where it differs from [`ErrorKind::json_message`]'s.
+    pub fn json_message_313(self) -> Option<(&'static str, usize)> {
+        match self {
+            Self::TrailingComma {
+                object: false,
+                comma,
+            } => Some(("Illegal trailing comma before end of array", comma)),
+            Self::TrailingComma {
+                object: true,
+                comma,
+            } => Some(("Illegal trailing comma before end of object", comma)),
+            _ => None,
+        }
+    }
+
     /// The message `json.loads` uses for this error, or `None` for the two non-`JSONDecodeError` kinds.
     pub fn json_message(self) -> Option<&'static str> {
         Some(match self {
@@ -45,6 +70,10 @@ impl ErrorKind {
             Self::ExpectingPropertyName => "Expecting property name enclosed in double quotes",
             Self::ExpectingColon => "Expecting ':' delimiter",
             Self::ExpectingComma => "Expecting ',' delimiter",
+            Self::TrailingComma { object: false, .. } => "Expecting value",
+            Self::TrailingComma { object: true, .. } => {
+                "Expecting property name enclosed in double quotes"
+            }
             Self::UnterminatedString => "Unterminated string starting at",
             Self::InvalidControlCharacter => "Invalid control character at",
             Self::InvalidEscape => "Invalid \\escape",

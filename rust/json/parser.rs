@@ -118,10 +118,32 @@ impl<'a, B: Builder> Parser<'a, B> {
         built.map_err(Error::Builder)
     }
 
+    /// The error for a missing value (`object`: a missing member) at `self.pos`: a trailing comma
+    /// when the closing bracket follows a `,` (off the hot path: only once parsing has failed).
+    #[cold]
+    fn missing(&self, object: bool) -> Error<B::Error> {
+        let close = if object { b'}' } else { b']' };
+        let in_container = self.frames.last().is_some_and(|f| f.object == object);
+        if in_container && self.peek() == Some(close) {
+            let before = self.bytes.get(..self.pos).unwrap_or_default();
+            if let Some(comma) = before.iter().rposition(|&b| !is_ws(b)) {
+                if before.get(comma) == Some(&b',') {
+                    return syntax(ErrorKind::TrailingComma { object, comma }, self.pos);
+                }
+            }
+        }
+        let kind = if object {
+            ErrorKind::ExpectingPropertyName
+        } else {
+            ErrorKind::ExpectingValue
+        };
+        syntax(kind, self.pos)
+    }
+
     /// At an object member: the key, `:` and the whitespace before its value.
     fn member_key(&mut self) -> Result<(), Error<B::Error>> {
         if self.peek() != Some(b'"') {
-            return Err(syntax(ErrorKind::ExpectingPropertyName, self.pos));
+            return Err(self.missing(true));
         }
         let key = self.parse_string(true)?;
         self.values.push(key);
@@ -176,7 +198,7 @@ impl<'a, B: Builder> Parser<'a, B> {
                     .float(f64::NEG_INFINITY)
                     .map_err(Error::Builder)?,
                 Some(b'-' | b'0'..=b'9') => self.parse_number()?,
-                _ => return Err(syntax(ErrorKind::ExpectingValue, self.pos)),
+                _ => return Err(self.missing(false)),
             };
             // Attach the value to the open containers, closing those that end here.
             loop {

@@ -157,10 +157,37 @@ fn error_kinds_and_indexes_follow_cpython() {
     let cases: &[(&[u8], ErrorKind, usize)] = &[
         (b"", ExpectingValue, 0),
         (b"[", ExpectingValue, 1),
-        (b"[1,]", ExpectingValue, 3),
+        (
+            b"[1,]",
+            TrailingComma {
+                object: false,
+                comma: 2,
+            },
+            3,
+        ),
+        (
+            b"[1 , \n]",
+            TrailingComma {
+                object: false,
+                comma: 3,
+            },
+            6,
+        ),
+        (b"[,]", ExpectingValue, 1),
+        (b"[1,,2]", ExpectingValue, 3),
+        (b"{\"a\":]", ExpectingValue, 5),
         (b"[1 2]", ExpectingComma, 3),
         (b"{", ExpectingPropertyName, 1),
-        (b"{\"a\":1,}", ExpectingPropertyName, 7),
+        (
+            b"{\"a\":1,}",
+            TrailingComma {
+                object: true,
+                comma: 6,
+            },
+            7,
+        ),
+        (b"{,}", ExpectingPropertyName, 1),
+        (b"[{\"a\":1,]", ExpectingPropertyName, 8),
         (b"{\"a\" 1}", ExpectingColon, 5),
         (b"{\"a\":1 \"b\":2}", ExpectingComma, 7),
         (b"\"abc", UnterminatedString, 0),

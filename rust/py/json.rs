@@ -332,8 +332,13 @@ fn raise(py: Python<'_>, raw: &[u8], encoding: Encoding, doc: &[u8], err: Syntax
         Ok(text) => text,
         Err(e) => return e,
     };
-    let pos = core::char_index(doc, err.index);
-    match err.kind.json_message() {
+    // CPython 3.13 reworded one error (and moved it to the comma): raise what this json.loads would.
+    let (message, index) = match err.kind.json_message_313() {
+        Some(newer) if py.version_info() >= (3, 13) => (Some(newer.0), newer.1),
+        _ => (err.kind.json_message(), err.index),
+    };
+    let pos = core::char_index(doc, index);
+    match message {
         Some(msg) => match py.get_type::<JSONDecodeError>().call1((msg, text, pos)) {
             Ok(exc) => PyErr::from_value(exc),
             Err(e) => e,
