@@ -166,6 +166,11 @@ test-pythons: $(foreach v,$(TEST_PYTHONS),.venvs/$(v)/.ready) ## the Python test
 conformance: setup-dev ## run FastAPI 0.165.0's own test suite against ferroapi (imports aliased; FERRO_CONFORMANCE_CACHE=dir to isolate a run)
 	$(PY) scripts/conformance.py $(CONFORMANCE_ARGS)
 
+.PHONY: conformance-telemetry
+conformance-telemetry: .venvs/3.11/.ready ## FastAPI's telemetry tests with logfire as well, in their own venv (.venvs/3.11): logfire's pydantic plugin stays out of .venv
+	.venvs/3.11/bin/python -m pip install -q "logfire>=4" "pytest-timeout>=2"
+	FERRO_CONFORMANCE_CACHE=$(abspath .venvs/3.11/conformance) .venvs/3.11/bin/python scripts/conformance.py --topic telemetry --list-failures
+
 .PHONY: ecosystem
 ecosystem: setup-dev ## the test suites of FastAPI extensions (pinned sdists) on ferroapi, scored against FastAPI
 	$(PY) scripts/ecosystem.py $(ECOSYSTEM_ARGS)
