@@ -156,6 +156,11 @@ def raw_app() -> Any:
     resources = {f"r{i}": i for i in range(ROUTES)}
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":  # servers start and stop apps through it
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
         path, method = scope["path"], scope["method"]
         if path == "/hello":
             await send_json(send, dumps({"message": "hello", "ok": True, "count": 3}))
