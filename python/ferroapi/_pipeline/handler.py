@@ -149,6 +149,9 @@ class RouteApp:
                 raise
         finally:
             exchange.lifecycle.resume_gc()  # when the handler raised (a no-op otherwise)
+            # scope -> exchange -> request -> scope is a cycle: broken here, the request's objects
+            # are freed at once instead of by the cyclic GC (which made a small GET ~9% dearer).
+            exchange.request = None
 
     async def _serve(
         self, request: Request, exchange: Exchange, scope: Scope, receive: Receive, send: Send
