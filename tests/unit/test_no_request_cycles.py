@@ -18,6 +18,7 @@ import pytest
 from pydantic import BaseModel
 
 from ferroapi import Depends, FerroAPI
+from ferroapi._routing.observed import observe_requests
 
 
 class Item(BaseModel):
@@ -126,3 +127,11 @@ def test_a_request_leaves_no_cycle(method: str, target: str, body: bytes) -> Non
         loop.close()
     assert statuses and statuses <= {200, 404, 422}
     assert left == 0, f"{method} {target}: {left} objects in reference cycles after 20 requests"
+
+
+@pytest.mark.parametrize(("method", "target", "body"), REQUESTS)
+def test_nor_on_the_observed_path(method: str, target: str, body: bytes) -> None:
+    """The same once the process has seen telemetry (the pipeline then runs FastAPI's steps; the
+    switch is process-wide and one-way, as any telemetry test in this suite already makes it)."""
+    observe_requests()
+    test_a_request_leaves_no_cycle(method, target, body)

@@ -134,6 +134,12 @@ def observe_telemetry() -> None:
     HOOKS.active = True
 
 
+def _logged(error: RequestValidationError) -> RequestValidationError:
+    """`error`, once telemetry has logged it (FastAPI logs each validation failure)."""
+    _validation_failed(error)
+    return error
+
+
 async def respond_through_hooks(plan: RoutePlan, request: Request) -> Response:
     """`handler.respond`, made of FastAPI's calls through the (replaced) steps."""
     telemetry_data = get_telemetry_data() if TELEMETRY_SEEN.value else None
@@ -164,11 +170,13 @@ async def respond_through_hooks(plan: RoutePlan, request: Request) -> Response:
             telemetry_data.values = solved.values
             telemetry_data.errors = solved.errors
     if solved.errors:
-        error = RequestValidationError(
-            solved.errors, body=None if body is PydanticUndefined else body, endpoint_ctx=ctx
+        # Raised straight from the call: an `error` local here would be on its own traceback's
+        # frame, a cycle keeping the whole request alive until the cyclic GC runs.
+        raise _logged(
+            RequestValidationError(
+                solved.errors, body=None if body is PydanticUndefined else body, endpoint_ctx=ctx
+            )
         )
-        _validation_failed(error)
-        raise error
     if plan.lane is not Lane.RESPONSE:
         return await open_stream(plan, request, solved, lifecycle)
     value = await HOOKS.run_endpoint_function(
