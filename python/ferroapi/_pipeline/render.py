@@ -115,10 +115,15 @@ def render_value(
             response = json_response(body, status or 200, background)
         else:
             content = plan.response_field.serialize(validated, **plan.dump_options)
-            if plan.fast_json:  # an explicit JSONResponse: the bytes its render() gives
-                response = json_response(encode_plain(content), status or 200, background)
-            else:
+            try:
+                # An explicit JSONResponse renders through its own render() (json.dumps), as in
+                # FastAPI, where tests and agents patch it.
                 response = _with_class(plan, content, status, background)
+            except UnicodeEncodeError:
+                if not plan.fast_json:
+                    raise
+                # A lone surrogate echoed from the request: its escape instead of a 500.
+                response = json_response(encode_plain(content), status or 200, background)
     elif plan.fast_json:
         response = json_response(encode_plain(value), status or 200, background)
     else:
