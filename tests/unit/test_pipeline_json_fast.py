@@ -29,9 +29,11 @@ from pydantic import (
 )
 from typing_extensions import TypedDict
 
+from ferroapi import FerroAPI
 from ferroapi._compat import Undefined
 from ferroapi._compat.json_mode import calls_user_code, has_huge_integer, json_mode_matches_python
 from ferroapi._fields import create_model_field
+from ferroapi.testclient import TestClient
 
 
 class Inner(BaseModel):
@@ -277,3 +279,40 @@ def test_schemas_that_run_the_apps_code(annotation: Any) -> None:
 @pytest.mark.parametrize("annotation", [Inner, Tree, list[Tree], Shape, WithBuiltinFactory, dict[str, int]])
 def test_schemas_that_run_only_pydantic(annotation: Any) -> None:
     assert not calls_user_code(TypeAdapter(annotation).core_schema)
+
+
+class Event(BaseModel):
+    """Fields named like core-schema keys: `type` (a field schema where a node's type string would be)."""
+
+    type: str
+    custom_init: int = 0
+    default_factory: str = ""
+
+
+class CheckedEvent(BaseModel):
+    type: str
+
+    @field_validator("type")
+    @classmethod
+    def known(cls, value: str) -> str:
+        return value
+
+
+class EventShape(TypedDict):
+    type: str
+
+
+def test_fields_named_like_schema_keys() -> None:
+    """A model with a field called `type` raised TypeError (unhashable dict) at route registration."""
+    assert not calls_user_code(TypeAdapter(Event).core_schema)
+    assert not calls_user_code(TypeAdapter(EventShape).core_schema)
+    assert calls_user_code(TypeAdapter(CheckedEvent).core_schema)
+    app = FerroAPI()
+
+    @app.post("/events")
+    def create(event: Event) -> Event:
+        return event
+
+    response = TestClient(app).post("/events", json={"type": "click", "custom_init": 2})
+    assert response.status_code == 200
+    assert response.json() == {"type": "click", "custom_init": 2, "default_factory": ""}

@@ -125,12 +125,15 @@ def calls_user_code(schema: Mapping[str, Any]) -> bool:
         if not isinstance(node, Mapping):
             continue
         kind = node.get("type")
-        if kind in _FUNCTION_VALIDATORS:
-            return True
-        if kind in ("model", "dataclass") and (node.get("post_init") or node.get("custom_init")):
-            return True
-        if kind == "default" and node.get("default_factory") not in (None, *_BUILTIN_FACTORIES):
-            return True
+        # Only a schema node has a string "type": a mapping of fields keyed by name (a model with a
+        # field called `type`) is walked through, not read as a node.
+        if isinstance(kind, str):
+            if kind in _FUNCTION_VALIDATORS:
+                return True
+            if kind in ("model", "dataclass") and (node.get("post_init") or node.get("custom_init")):
+                return True
+            if kind == "default" and node.get("default_factory") not in (None, *_BUILTIN_FACTORIES):
+                return True
         pending.extend(value for key, value in node.items() if key not in _NOT_VALIDATION)
     return False
 
