@@ -108,6 +108,16 @@ bench-instr: setup-dev ## instructions per request (callgrind) of ferroapi, Fast
 	@mkdir -p benches/results
 	$(PY) benches/instructions.py frameworks --json benches/results/instructions.json
 
+.PHONY: bench-memory
+bench-memory: setup-dev ## bytes allocated/retained per request (in process) and RSS per open SSE stream and websocket (uvicorn), ferroapi vs FastAPI
+	@mkdir -p benches/results
+	$(PY) benches/memory.py --json benches/results/memory.json
+
+.PHONY: bench-startup
+bench-startup: setup-dev ## import time of ferroapi vs fastapi and the build of a 1,000-route app: time, memory, callgrind instructions
+	@mkdir -p benches/results
+	$(PY) benches/startup.py --json benches/results/startup.json
+
 .PHONY: bench-e2e
 bench-e2e: setup-dev ## end to end: ferroapi, FastAPI, Starlette, raw ASGI under uvicorn and granian, wrk on 127.0.0.1 (E2E_SECONDS per row)
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
