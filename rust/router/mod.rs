@@ -6,7 +6,8 @@
 //! included, at a cost that does not grow with the number of routes: templates are parsed once
 //! (`template`), cut into segments stored in a trie (`trie`), and a lookup walks the trie for the
 //! LOWEST-rank match (`resolve`) -- registration order, not "static before parameter". `oracle`
-//! is the naive scan the trie is property-tested against.
+//! is the naive scan the trie is property-tested against: compiled only in test builds and with
+//! the `oracle` feature (the fuzz crate's), never into the extension.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -15,6 +16,7 @@ use std::fmt;
 mod complexity_tests;
 mod convertors;
 mod matcher;
+#[cfg(any(test, feature = "oracle"))]
 pub mod oracle;
 #[cfg(test)]
 mod oracle_proptest;
