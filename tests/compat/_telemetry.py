@@ -18,7 +18,7 @@ from typing import Any
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader, NumberDataPoint
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -85,9 +85,10 @@ class Signals:
             for scope in resource.scope_metrics:
                 for metric in scope.metrics:
                     for point in metric.data.data_points:
-                        key = (metric.name, metric.unit, scope.scope.name, *sorted(point.attributes.items()))
-                        count = getattr(point, "count", None)
-                        collected[key] = count if count is not None else point.value
+                        attributes = sorted((point.attributes or {}).items())
+                        key = (metric.name, metric.unit, scope.scope.name, *attributes)
+                        # A counter's or gauge's value; a histogram's number of recordings.
+                        collected[key] = point.value if isinstance(point, NumberDataPoint) else point.count
         return collected
 
     def logs(self) -> list[dict[str, Any]]:

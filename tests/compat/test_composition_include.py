@@ -295,7 +295,7 @@ def test_scope_route_is_the_original(fw: Framework) -> None:
         router = m.APIRouter(prefix="/r")
 
         @router.get("/items/{x}")
-        def item(x: int, request: m.Request) -> dict[str, Any]:
+        def item(x: int, request: m.Request) -> dict[str, Any]:  # type: ignore[name-defined]
             route = request.scope["route"]
             return {"path": route.path, "original": route is router.routes[0], "name": route.name}
 

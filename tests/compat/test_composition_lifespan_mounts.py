@@ -36,7 +36,7 @@ def app_lifespans(fw: Framework, log: list[str]) -> Any:
     router.include_router(nested)
 
     @router.get("/state")
-    def state(request: m.Request) -> dict[str, Any]:
+    def state(request: m.Request) -> dict[str, Any]:  # type: ignore[name-defined]
         return {k: getattr(request.state, k) for k in ("app", "router", "shared")}
 
     app.include_router(router)
@@ -109,7 +109,7 @@ def app_mounts(fw: Framework, static_dir: Path) -> Any:
     responses = fw.import_("responses")
     staticfiles = fw.import_("staticfiles")
 
-    class TimedRoute(m.routing.APIRoute):  # a custom route class keeps its place in the order
+    class TimedRoute(m.routing.APIRoute):  # type: ignore[misc, name-defined]  # a custom route class keeps its place in the order
         def get_route_handler(self) -> Any:
             handler = super().get_route_handler()
 
@@ -123,7 +123,7 @@ def app_mounts(fw: Framework, static_dir: Path) -> Any:
     sub = fw.App()
 
     @sub.get("/hello")
-    def sub_hello(request: m.Request) -> dict[str, str]:
+    def sub_hello(request: m.Request) -> dict[str, str]:  # type: ignore[name-defined]
         return {"root_path": request.scope.get("root_path", ""), "path": request.url.path}
 
     app = fw.App()

@@ -30,7 +30,7 @@ def build(fw: Framework, events: list[str]) -> Any:
 
     @router.websocket("/items/{item_id}")
     async def items(
-        websocket: m.WebSocket,
+        websocket: m.WebSocket,  # type: ignore[name-defined]
         item_id: int,
         q: int,
         x_token: Annotated[str, m.Header()],
@@ -48,7 +48,7 @@ def build(fw: Framework, events: list[str]) -> Any:
     app.include_router(router, prefix="/api")
 
     @app.websocket("/echo")
-    async def echo(websocket: m.WebSocket) -> None:
+    async def echo(websocket: m.WebSocket) -> None:  # type: ignore[name-defined]
         await websocket.accept()
         try:
             while True:
@@ -60,7 +60,7 @@ def build(fw: Framework, events: list[str]) -> Any:
         return "original"
 
     @app.websocket("/override")
-    async def override(websocket: m.WebSocket, value: Annotated[str, m.Depends(original)]) -> None:
+    async def override(websocket: m.WebSocket, value: Annotated[str, m.Depends(original)]) -> None:  # type: ignore[name-defined]
         await websocket.accept()
         await websocket.send_text(value)
         await websocket.close()

@@ -222,16 +222,16 @@ def app_injected(fw: Framework) -> Any:
     m = fw.mod
     app = fw.App()
 
-    def sets_header(response: m.Response) -> None:
+    def sets_header(response: m.Response) -> None:  # type: ignore[name-defined]
         response.headers["x-dep"] = "yes"
         response.status_code = 201
 
-    def background(tasks: m.BackgroundTasks) -> None:
+    def background(tasks: m.BackgroundTasks) -> None:  # type: ignore[name-defined]
         tasks.add_task(lambda: None)
 
     @app.get("/")
     def read(
-        request: m.Request,
+        request: m.Request,  # type: ignore[name-defined]
         _: Annotated[None, m.Depends(sets_header)],
         __: Annotated[None, m.Depends(background)],
     ) -> Any:

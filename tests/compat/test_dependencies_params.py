@@ -231,7 +231,7 @@ def app_forms(fw: Framework) -> Any:
     @app.post("/files")
     async def files(
         raw: Annotated[bytes, m.File()],
-        upload: m.UploadFile,
+        upload: m.UploadFile,  # type: ignore[name-defined]
         more: Annotated[list[bytes], m.File()] = [],  # noqa: B006
     ) -> Any:
         return {

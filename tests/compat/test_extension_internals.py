@@ -66,7 +66,10 @@ def test_replaced_pipeline_steps_are_called_as_fastapi_calls_them(
 
         @app.post("/items/{item_id}", response_model=Item, status_code=201)
         async def create(
-            item_id: int, item: Item, response: m.Response, token: str = m.Depends(token)
+            item_id: int,
+            item: Item,
+            response: m.Response,  # type: ignore[name-defined]
+            token: str = m.Depends(token),
         ) -> Any:
             response.headers["x-token"] = token
             return {"name": f"{item.name}-{item_id}", "price": item.price}
@@ -258,7 +261,7 @@ def test_request_response_over_a_handler_of_ones_own(fw: Framework) -> None:
 
         dependant = utils.get_dependant(path="/rpc", call=method)
 
-        class RpcRoute(routing.APIRoute):
+        class RpcRoute(routing.APIRoute):  # type: ignore[misc, name-defined]
             def __init__(self, path: str, **kwargs: Any) -> None:
                 async def endpoint(body: dict[str, Any] = m.Body(...)) -> None:
                     pass

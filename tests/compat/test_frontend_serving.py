@@ -79,7 +79,7 @@ def test_included_frontends_prefixes_and_dependencies(fw: Framework, tmp_path: P
     def app(fw: Framework) -> Any:
         m = fw.mod
 
-        def require_cookie(request: m.Request, response: m.Response) -> None:
+        def require_cookie(request: m.Request, response: m.Response) -> None:  # type: ignore[name-defined]
             if request.cookies.get("session") != "ok":
                 raise m.HTTPException(401, "login first")
             response.headers["x-dep"] = "ran"

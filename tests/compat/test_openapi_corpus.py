@@ -37,7 +37,7 @@ def framework(name: str) -> SimpleNamespace:
 
 class Item(BaseModel):
     name: str
-    price: float = Field(1.0, description="The price", gt=0)
+    price: float = Field(default=1.0, description="The price", gt=0)
     tags: list[str] = []
 
 
@@ -82,7 +82,7 @@ def corpus_bodies(fw: SimpleNamespace) -> Any:
     def embed(item: Annotated[Item, r.Body(embed=True, media_type="application/vnd.x+json")]) -> None: ...
 
     @app.post("/form")
-    def form(a: Annotated[str, r.Form()], f: r.UploadFile, b: Annotated[bytes, r.File()]) -> None: ...
+    def form(a: Annotated[str, r.Form()], f: r.UploadFile, b: Annotated[bytes, r.File()]) -> None: ...  # type: ignore[name-defined]
 
     return app
 
@@ -167,11 +167,11 @@ def corpus_security(fw: SimpleNamespace) -> Any:
     app = fw.app_class()
     oauth = s.OAuth2PasswordBearer(tokenUrl="token", scopes={"me": "Me", "items": "Items"})
 
-    def user(scopes: s.SecurityScopes, token: str = r.Depends(oauth)) -> str:
+    def user(scopes: s.SecurityScopes, token: str = r.Depends(oauth)) -> str:  # type: ignore[name-defined]
         return token
 
     @app.post("/token")
-    def token(form: Annotated[s.OAuth2PasswordRequestForm, r.Depends()]) -> dict[str, str]: ...
+    def token(form: Annotated[s.OAuth2PasswordRequestForm, r.Depends()]) -> dict[str, str]: ...  # type: ignore[name-defined]
 
     @app.get("/me")
     def me(u: str = r.Security(user, scopes=["me"])) -> str: ...
@@ -189,7 +189,7 @@ def corpus_security(fw: SimpleNamespace) -> Any:
     ) -> None: ...
 
     @app.post("/strict")
-    def strict(form: Annotated[s.OAuth2PasswordRequestFormStrict, r.Depends()]) -> None: ...
+    def strict(form: Annotated[s.OAuth2PasswordRequestFormStrict, r.Depends()]) -> None: ...  # type: ignore[name-defined]
 
     return app
 
@@ -246,7 +246,7 @@ def corpus_models(fw: SimpleNamespace) -> Any:
     def union() -> Any: ...
 
     @app.get("/raw", response_class=fw.responses.PlainTextResponse, response_model=None)
-    def raw() -> r.Response: ...
+    def raw() -> r.Response: ...  # type: ignore[name-defined]
 
     @app.get("/uuids/{u}")
     def uuids(u: UUID, when: datetime.date | None = None, ratio: Decimal = Decimal("0.5")) -> list[UUID]: ...
@@ -263,8 +263,8 @@ def corpus_forms(fw: SimpleNamespace) -> Any:
 
     @app.post("/files")
     def files(
-        many: Annotated[list[r.UploadFile], r.File(description="several")],
-        maybe: Annotated[r.UploadFile | None, r.File()] = None,
+        many: Annotated[list[r.UploadFile], r.File(description="several")],  # type: ignore[name-defined]
+        maybe: Annotated[r.UploadFile | None, r.File()] = None,  # type: ignore[name-defined]
         note: Annotated[str, r.Form(min_length=2)] = "nn",
     ) -> None: ...
 
@@ -342,7 +342,7 @@ def corpus_unique_ids(fw: SimpleNamespace) -> Any:
     app.add_route("/plain", fw.responses.PlainTextResponse)
 
     @app.websocket("/ws")
-    async def ws(websocket: r.WebSocket) -> None: ...
+    async def ws(websocket: r.WebSocket) -> None: ...  # type: ignore[name-defined]
 
     return app
 

@@ -227,7 +227,7 @@ def app_gzip_route(fw: Framework) -> Any:
                 self._body = body
             return self._body
 
-    class GzipRoute(fw.mod.routing.APIRoute):
+    class GzipRoute(fw.mod.routing.APIRoute):  # type: ignore[misc, name-defined]
         def get_route_handler(self) -> Any:
             handler = super().get_route_handler()
 

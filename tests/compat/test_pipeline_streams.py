@@ -28,7 +28,7 @@ def app_streams(fw: Framework) -> Any:
         yield {"nan": float("nan")}
 
     @app.get("/jsonl-untyped")
-    async def jsonl_untyped():  # type: ignore[no-untyped-def]
+    async def jsonl_untyped():
         yield {"x": [1, 2]}
 
     @app.get("/sse", response_class=sse.EventSourceResponse)

@@ -51,15 +51,15 @@ def build(name: str) -> Any:
         return t
 
     @app.post("/token")
-    def token(form: Annotated[s.OAuth2PasswordRequestForm, D()]) -> dict[str, Any]:
+    def token(form: Annotated[s.OAuth2PasswordRequestForm, D()]) -> dict[str, Any]:  # type: ignore[name-defined]
         return {"username": form.username, "scopes": form.scopes, "grant_type": form.grant_type}
 
     @app.post("/token-strict")
-    def token_strict(form: Annotated[s.OAuth2PasswordRequestFormStrict, D()]) -> dict[str, Any]:
+    def token_strict(form: Annotated[s.OAuth2PasswordRequestFormStrict, D()]) -> dict[str, Any]:  # type: ignore[name-defined]
         return {"username": form.username}
 
-    def scoped(scopes: s.SecurityScopes) -> str:
-        return scopes.scope_str
+    def scoped(scopes: s.SecurityScopes) -> str:  # type: ignore[name-defined]
+        return scopes.scope_str  # type: ignore[no-any-return]
 
     @app.get("/scopes")
     def scopes(v: str = root.Security(scoped, scopes=["a", "b"])) -> str:

@@ -13,6 +13,7 @@ import pytest
 from _asgi import never_disconnects, scope
 
 from ferroapi import APIRouter, FerroAPI
+from ferroapi.routing import APIRoute
 from ferroapi.sse import EventSourceResponse
 from ferroapi.testclient import TestClient
 
@@ -123,7 +124,7 @@ async def test_the_route_send_timeout_ends_a_stalled_stream() -> None:
 
 def test_the_options_are_route_attributes_and_survive_inclusion() -> None:
     app = build_app()
-    routes = {route.path: route for route in app.router.effective_routes()}
-    assert routes["/route"].sse_keepalive_interval == 0.05  # type: ignore[attr-defined]
-    assert routes["/route"].stream_send_timeout is None  # type: ignore[attr-defined]
-    assert routes["/outer/inner/route"].sse_keepalive_interval == 0.05  # type: ignore[attr-defined]
+    routes = {route.path: route for route in app.router.effective_routes() if isinstance(route, APIRoute)}
+    assert routes["/route"].sse_keepalive_interval == 0.05
+    assert routes["/route"].stream_send_timeout is None
+    assert routes["/outer/inner/route"].sse_keepalive_interval == 0.05

@@ -53,7 +53,7 @@ def corpus_app(fw: Framework, signals: Signals, **settings: Any) -> Any:
         raise fw.mod.HTTPException(503, "private detail")
 
     @app.get("/background")
-    async def background(tasks: fw.mod.BackgroundTasks) -> str:
+    async def background(tasks: fw.mod.BackgroundTasks) -> str:  # type: ignore[name-defined]
         tasks.add_task(tasks_done, [])
         return "ok"
 
@@ -73,7 +73,7 @@ def corpus_app(fw: Framework, signals: Signals, **settings: Any) -> Any:
         yield b"two"
 
     @app.websocket("/ws/{room}")
-    async def websocket(websocket: fw.mod.WebSocket, room: int) -> None:
+    async def websocket(websocket: fw.mod.WebSocket, room: int) -> None:  # type: ignore[name-defined]
         await websocket.accept()
         await websocket.send_text(await websocket.receive_text() + f"@{room}")
         await websocket.close()

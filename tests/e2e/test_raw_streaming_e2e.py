@@ -57,7 +57,7 @@ def build(gate: threading.Event, events: list[str]) -> FerroAPI:
 
 
 def test_each_chunk_reaches_the_client_while_the_iterator_blocks(serve: Any) -> None:
-    gate, events = threading.Event(), []
+    gate, events = threading.Event(), list[str]()
     base_url = serve(build(gate, events))
     with httpx.Client(timeout=TIMEOUT) as client, client.stream("GET", f"{base_url}/gated") as response:
         lines = response.iter_lines()
@@ -67,7 +67,7 @@ def test_each_chunk_reaches_the_client_while_the_iterator_blocks(serve: Any) -> 
 
 
 def test_a_client_leaving_closes_the_iterator_once(serve: Any) -> None:
-    gate, events = threading.Event(), []
+    gate, events = threading.Event(), list[str]()
     base_url = serve(build(gate, events))
     with httpx.Client(timeout=TIMEOUT) as client, client.stream("GET", f"{base_url}/endless") as response:
         lines = response.iter_lines()

@@ -245,5 +245,9 @@ def test_stream_ends_when_the_client_leaves_a_real_server(serve: Any, announce_2
                 for _ in range(20):
                     next(lines)
             name = path.strip("/")
-            wait_until(lambda name=name: closed.count(name) == 1, f"{path}'s generator to be closed")
+
+            def closed_once(name: str = name) -> bool:
+                return closed.count(name) == 1
+
+            wait_until(closed_once, f"{path}'s generator to be closed")
     assert sorted(closed.names) == sorted(path.strip("/") for _, path, _ in STREAMS)

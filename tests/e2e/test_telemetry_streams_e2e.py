@@ -39,7 +39,7 @@ class Observed:
         if data is None:
             return []
         return [
-            (dict(point.attributes), getattr(point, "count", None) or getattr(point, "value", None))
+            (dict(point.attributes or {}), getattr(point, "count", None) or getattr(point, "value", None))
             for resource in data.resource_metrics
             for scope in resource.scope_metrics
             for metric in scope.metrics

@@ -116,7 +116,7 @@ def test_metadata_at_fastapis_version_where_none_is_installed(tmp_path: Path) ->
     other = importlib.metadata.DistributionFinder.Context(name="starlette", path=[str(tmp_path)])
     assert list(finder.find_distributions(other)) == []
     # Where the real one is installed, only the real one.
-    site = str(Path(importlib.metadata.distribution("fastapi").locate_file("")))
+    site = str(importlib.metadata.distribution("fastapi").locate_file(""))
     installed = importlib.metadata.DistributionFinder.Context(name="fastapi", path=[site])
     assert list(finder.find_distributions(installed)) == []
 

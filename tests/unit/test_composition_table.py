@@ -7,11 +7,12 @@ from starlette.testclient import TestClient
 
 from ferroapi import APIRouter, FerroAPI
 from ferroapi._routing import router as router_module
+from ferroapi._routing import table as table_module
 
 
 def test_table_compiled_once_then_again_only_after_a_change(monkeypatch: pytest.MonkeyPatch) -> None:
     compiled: list[int] = []
-    original = router_module.compile_table
+    original = table_module.compile_table
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         compiled.append(1)

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ferroapi import param_functions as pf
+from ferroapi import params
 from ferroapi.background import BackgroundTasks
 from ferroapi.dependencies.analyze import (
     build_route_dependant,
@@ -179,11 +180,12 @@ def test_body_embedding_and_body_field() -> None:
     d, body, embed = build_route_dependant(path="/", call=several)
     assert embed
     field = get_body_field(flat_dependant=get_flat_dependant(d), name="several", embed_body_fields=embed)
-    assert field is not None and field.field_info.annotation.__name__ == "Body_several"
+    assert field is not None and getattr(field.field_info.annotation, "__name__", None) == "Body_several"
     assert not is_form_body(field)
     d, body, embed = build_route_dependant(path="/", call=form)
     field = get_body_field(body_params=body, name="form", embed_body_fields=embed)
     assert is_form_body(field) and field is not None
+    assert isinstance(field.field_info, params.Body)
     assert field.field_info.media_type == "multipart/form-data"
 
 

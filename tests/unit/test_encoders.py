@@ -38,7 +38,7 @@ class Inner(BaseModel):
 
 
 class Outer(BaseModel):
-    name: str = Field("n", alias="Name")
+    name: str = Field(default="n", alias="Name")
     inner: Inner = Inner()
     maybe: int | None = None
     tags: set[str] = {"a"}

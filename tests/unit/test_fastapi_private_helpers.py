@@ -24,6 +24,7 @@ import pytest
 from fastapi import routing as fastapi_routing
 from fastapi.dependencies import utils as fastapi_utils
 from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
 from starlette.datastructures import FormData, Headers, QueryParams, UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -120,7 +121,7 @@ def test_request_param_model_to_args(name: str, model: type[BaseModel], containe
     both(check)
 
 
-@pytest.mark.parametrize("value", [fastapi_utils.Undefined, "12", ["1", "2"], "abc", None])
+@pytest.mark.parametrize("value", [PydanticUndefined, "12", ["1", "2"], "abc", None])
 @pytest.mark.parametrize("name", ["q", "x", "h"])
 def test_validate_value_with_model_field(name: str, value: Any) -> None:
     def check(m: ModuleType, _: ModuleType, du: ModuleType) -> Any:
@@ -159,7 +160,7 @@ def test_request_params_to_args() -> None:
 def test_injected_and_located_parameters() -> None:
     def check(m: ModuleType, _: ModuleType, du: ModuleType) -> Any:
         annotations = [m.Request, m.WebSocket, m.Response, m.BackgroundTasks, m.security.SecurityScopes, int]
-        results = []
+        results: list[Any] = []
         for annotation in annotations:
             dependant = du.Dependant()
             added = du.add_non_field_param_to_dependency(
@@ -299,7 +300,7 @@ async def test_solve_generator_enters_on_the_given_stack() -> None:
 
         async with AsyncExitStack() as request_stack:
             async with AsyncExitStack() as function_stack:
-                scope = {
+                scope: dict[str, Any] = {
                     "type": "http",
                     "headers": [],
                     "query_string": b"",
@@ -480,7 +481,7 @@ def test_effective_route_contexts_pass_fastapis_isinstance_check() -> None:
 
 
 def test_effective_route_context_subclass_only_has_its_instances() -> None:
-    class Mine(routing._EffectiveRouteContext):  # type: ignore[misc, name-defined]
+    class Mine(routing._EffectiveRouteContext):  # type: ignore[misc]
         pass
 
     app, _ = _included_app(ferroapi, routing)

@@ -24,7 +24,7 @@ class Item(BaseModel):
     """An item.\fNot in the schema."""
 
     name: str
-    price: float = Field(1.0, description="The price")
+    price: float = Field(default=1.0, description="The price")
     tags: list[str] = []
 
     @computed_field  # type: ignore[prop-decorator]
@@ -107,7 +107,7 @@ def build_app() -> FastAPI:
         yield Item(name="x")
 
     @router.get("/sse-untyped", response_class=EventSourceResponse)
-    async def sse_untyped():  # type: ignore[no-untyped-def]
+    async def sse_untyped():
         yield 1
 
     app.include_router(router)

@@ -6,6 +6,8 @@ import hashlib
 
 import fastapi.openapi.models as fastapi_models
 import pytest
+from pydantic import BaseModel
+from starlette.responses import Response
 
 from ferroapi.openapi import models
 from ferroapi.openapi.docs import (
@@ -21,11 +23,17 @@ from ferroapi.openapi.docs import (
     swagger_ui_version,
 )
 
+
+def _text(response: Response) -> str:
+    """A page's body as text (starlette annotates `Response.body` as bytes or memoryview)."""
+    return bytes(response.body).decode()
+
+
 PUBLIC_MODELS = [
     name
     for name in dir(fastapi_models)
     if isinstance(getattr(fastapi_models, name), type)
-    and issubclass(getattr(fastapi_models, name), fastapi_models.BaseModel)
+    and issubclass(getattr(fastapi_models, name), BaseModel)
     and getattr(fastapi_models, name).__module__ == fastapi_models.__name__
 ]
 
@@ -51,7 +59,7 @@ def test_enums_and_aliases() -> None:
 def test_swagger_ui_page_defaults_to_fastapis_asset_urls() -> None:
     # Called directly (a custom docs route, an extension), nothing is mounted for the page: FastAPI's
     # CDN defaults. The app's own /docs route passes the local URLs (test_openapi_docs_routes).
-    body = get_swagger_ui_html(openapi_url="/openapi.json", title="API").body.decode()
+    body = _text(get_swagger_ui_html(openapi_url="/openapi.json", title="API"))
     for url in ("https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js",
                 "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css",
                 "https://fastapi.tiangolo.com/img/favicon.png"):  # fmt: skip
@@ -62,16 +70,24 @@ def test_swagger_ui_page_defaults_to_fastapis_asset_urls() -> None:
 
 def test_swagger_ui_page_with_local_assets() -> None:
     urls = local_swagger_ui_urls()
-    body = get_swagger_ui_html(openapi_url="/openapi.json", title="API", **urls).body.decode()
+    body = _text(
+        get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="API",
+            swagger_js_url=urls["swagger_js_url"],
+            swagger_css_url=urls["swagger_css_url"],
+            swagger_favicon_url=urls["swagger_favicon_url"],
+        )
+    )
     assert "cdn" not in body
     for url in urls.values():
         assert url in body
 
 
 def test_swagger_ui_urls_are_quoted_safely() -> None:
-    body = get_swagger_ui_html(
-        openapi_url="/o'</script>.json", title="<T>", oauth2_redirect_url="/r'x"
-    ).body.decode()
+    body = _text(
+        get_swagger_ui_html(openapi_url="/o'</script>.json", title="<T>", oauth2_redirect_url="/r'x")
+    )
     assert "url: '/o\\'\\u003c/script\\u003e.json'," in body
     assert "oauth2RedirectUrl: window.location.origin + '/r\\'x'," in body
     assert "<title>&lt;T&gt;</title>" in body
@@ -79,14 +95,16 @@ def test_swagger_ui_urls_are_quoted_safely() -> None:
 
 
 def test_swagger_ui_parameters_oauth_and_escaping() -> None:
-    body = get_swagger_ui_html(
-        openapi_url="/o.json",
-        title="T",
-        swagger_js_url="https://cdn.example/js",
-        oauth2_redirect_url="/docs/oauth2-redirect",
-        init_oauth={"clientId": "</script>"},
-        swagger_ui_parameters={"deepLinking": False, "syntaxHighlight": {"theme": "obsidian"}},
-    ).body.decode()
+    body = _text(
+        get_swagger_ui_html(
+            openapi_url="/o.json",
+            title="T",
+            swagger_js_url="https://cdn.example/js",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+            init_oauth={"clientId": "</script>"},
+            swagger_ui_parameters={"deepLinking": False, "syntaxHighlight": {"theme": "obsidian"}},
+        )
+    )
     assert "https://cdn.example/js" in body
     assert '"deepLinking": false' in body
     assert '"syntaxHighlight": {"theme": "obsidian"}' in body
@@ -97,22 +115,22 @@ def test_swagger_ui_parameters_oauth_and_escaping() -> None:
 
 def test_redoc_page() -> None:
     urls = local_redoc_urls()
-    body = get_redoc_html(openapi_url="/o.json", title="T", with_google_fonts=False, **urls).body.decode()
+    body = _text(get_redoc_html(openapi_url="/o.json", title="T", with_google_fonts=False, **urls))
     assert '<redoc spec-url="/o.json">' in body
     assert "fonts.googleapis.com" not in body
     assert "cdn" not in body
     for url in urls.values():
         assert url in body
-    default = get_redoc_html(openapi_url="/o.json", title="T").body.decode()
+    default = _text(get_redoc_html(openapi_url="/o.json", title="T"))
     assert "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js" in default
 
 
 def test_redoc_page_keeps_fastapis_google_fonts_default() -> None:
-    assert "fonts.googleapis.com" in get_redoc_html(openapi_url="/o.json", title="T").body.decode()
+    assert "fonts.googleapis.com" in _text(get_redoc_html(openapi_url="/o.json", title="T"))
 
 
 def test_oauth2_redirect_page_inlines_swagger_ui_script() -> None:
-    body = get_swagger_ui_oauth2_redirect_html().body.decode()
+    body = _text(get_swagger_ui_oauth2_redirect_html())
     assert "swaggerUIRedirectOauth2" in body
 
 

@@ -71,7 +71,7 @@ def test_depends_and_security() -> None:
     d = pf.Depends(dep, use_cache=False, scope="function")
     assert (d.dependency, d.use_cache, d.scope) == (dep, False, "function")
     s = pf.Security(dep, scopes=["a"])
-    assert isinstance(s, params.Depends) and list(s.scopes or []) == ["a"]
+    assert isinstance(s, params.Security) and list(s.scopes or []) == ["a"]
     limited = pf.Depends(dep, max_concurrency=2)
     assert limited._concurrency is not None and limited._concurrency.max_concurrency == 2
     # Two equal declarations keep separate limits (typing.Annotated caches by equality).

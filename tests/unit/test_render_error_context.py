@@ -39,7 +39,7 @@ def test_the_fallback_failure_has_no_chained_first_attempt() -> None:
     app = FerroAPI()
 
     @app.get("/value")
-    async def value():  # type: ignore[no-untyped-def]  # no return annotation: no response model
+    async def value():  # no return annotation: no response model
         return {"value": Slotted()}
 
     with TestClient(app) as client, pytest.raises(ValueError) as raised:
@@ -55,7 +55,7 @@ def test_a_value_the_fallback_encodes_still_works() -> None:
     app = FerroAPI()
 
     @app.get("/value")
-    async def value():  # type: ignore[no-untyped-def]
+    async def value():
         return {"when": __import__("datetime").date(2024, 1, 2), "items": {1, 2}}
 
     with TestClient(app) as client:
