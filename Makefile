@@ -66,10 +66,16 @@ test-python: setup-dev ## pytest (excludes the slow marker)
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: setup-dev ## cargo fmt, clippy -D warnings, ruff, mypy --strict, stubtest of the native module
+lint: lint-rust lint-python ## lint-rust, then lint-python
+
+.PHONY: lint-rust
+lint-rust: ## cargo fmt --check, clippy -D warnings (all targets; the python feature)
 	cargo fmt --check
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --features python -- -D warnings
+
+.PHONY: lint-python
+lint-python: setup-dev ## ruff, mypy (the package --strict, tests/ as pyproject.toml says), stubtest of the native module
 	$(VENV)/bin/ruff check python tests benches examples scripts docs/hooks
 	$(VENV)/bin/ruff format --check python tests benches examples scripts docs/hooks
 	$(VENV)/bin/mypy
