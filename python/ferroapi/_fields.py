@@ -6,8 +6,9 @@ validator. Adapters of identical declarations (`q: int = 0` in fifty routes) are
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, cast
 
@@ -22,7 +23,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic.main import IncEx
 from pydantic.warnings import UnsupportedFieldAttributeWarning
-from pydantic_core import PydanticUndefined, SchemaValidator
+from pydantic_core import PydanticUndefined, SchemaSerializer, SchemaValidator
 
 from ferroapi._compat.shared import annotation_is_pydantic_v1, field_annotation_is_sequence
 from ferroapi.exceptions import FerroAPIError, PydanticV1NotSupportedError
@@ -252,6 +253,10 @@ class ModelField:
         except ValidationError as exc:
             return None, field_errors(exc, loc)
 
+    def python_validator(self) -> Callable[[Any], Any]:
+        """`validate` as one C call that raises `ValidationError` (for a caller building its errors)."""
+        return functools.partial(self._validate, from_attributes=True)
+
     def validate_json(
         self, data: bytes | str, *, loc: tuple[int | str, ...] = ()
     ) -> tuple[Any, list[dict[str, Any]]]:
@@ -322,6 +327,13 @@ class ModelField:
             exclude_defaults=exclude_defaults,
             exclude_none=exclude_none,
         )
+
+    def json_serializer(self, **options: Any) -> Callable[[Any], bytes]:
+        """`serialize_json` with `options` bound: one C call per value once the schema is built."""
+        serializer = self._type_adapter.serializer
+        if isinstance(serializer, SchemaSerializer):
+            return functools.partial(serializer.to_json, **options)
+        return functools.partial(self.serialize_json, **options)  # forward references: resolved later
 
     def __hash__(self) -> int:
         return id(self)

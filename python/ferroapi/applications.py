@@ -217,16 +217,15 @@ class FerroAPI(Starlette):
         self.middleware_stack: ASGIApp | None = None
         self.setup()
 
-    @property
-    def dependency_overrides(self) -> OverridesDict:
-        return self._dependency_overrides
+    # `dependency_overrides` is a plain attribute (every request reads it: a property was a Python
+    # call each time); assigning it goes through `__setattr__`, which wraps a plain dict so cached
+    # dependency plans see its changes.
+    dependency_overrides: OverridesDict
 
-    @dependency_overrides.setter
-    def dependency_overrides(self, overrides: dict[Callable[..., Any], Callable[..., Any]]) -> None:
-        # A plain dict assigned by the user is wrapped, so cached dependency plans see its changes.
-        self._dependency_overrides = (
-            overrides if isinstance(overrides, OverridesDict) else OverridesDict(overrides)
-        )
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "dependency_overrides" and not isinstance(value, OverridesDict):
+            value = OverridesDict(value)
+        super().__setattr__(name, value)
 
     def build_middleware_stack(self) -> ASGIApp:
         error_handler = None

@@ -45,14 +45,24 @@ FUNCTION_STACK_SCOPE_KEY = "fastapi_function_astack"
 
 
 class Lifecycle:
-    __slots__ = ("_function_stack", "_gc_pause", "_request_stack")
+    """A request's two exit stacks (created on first use) and its share of the GC pause.
 
-    def __init__(
-        self, request_stack: AsyncExitStack | None = None, function_stack: AsyncExitStack | None = None
-    ) -> None:
-        self._function_stack = function_stack
-        self._request_stack = request_stack
-        self._gc_pause: int | None = None
+    Class-level defaults instead of an `__init__`: `Lifecycle()` runs no Python frame (one per request
+    saved); instances get their attributes when a stack or the pause is first taken.
+    """
+
+    # The stacks when created (None until then): what `close_*` has to unwind.
+    function_stack_if_any: AsyncExitStack | None = None
+    request_stack_if_any: AsyncExitStack | None = None
+    gc_pause_token: int | None = None
+
+    @classmethod
+    def over(cls, request_stack: AsyncExitStack, function_stack: AsyncExitStack) -> Lifecycle:
+        """A lifecycle over stacks someone else created (FastAPI's scope keys, a caller's stack)."""
+        lifecycle = cls()
+        lifecycle.request_stack_if_any = request_stack
+        lifecycle.function_stack_if_any = function_stack
+        return lifecycle
 
     def publish(self, scope: MutableMapping[str, Any]) -> None:
         """Create both stacks now and put them under FastAPI's scope keys."""
@@ -61,16 +71,16 @@ class Lifecycle:
 
     @property
     def function_stack(self) -> AsyncExitStack:
-        stack = self._function_stack
+        stack = self.function_stack_if_any
         if stack is None:
-            stack = self._function_stack = AsyncExitStack()
+            stack = self.function_stack_if_any = AsyncExitStack()
         return stack
 
     @property
     def request_stack(self) -> AsyncExitStack:
-        stack = self._request_stack
+        stack = self.request_stack_if_any
         if stack is None:
-            stack = self._request_stack = AsyncExitStack()
+            stack = self.request_stack_if_any = AsyncExitStack()
         return stack
 
     async def close_function_stack(self, exc: BaseException | None = None) -> bool:
@@ -78,21 +88,21 @@ class Lifecycle:
 
         Returns True when a teardown swallowed `exc` (a dependency caught it and did not re-raise).
         """
-        return await _close(self._function_stack, exc)
+        return await _close(self.function_stack_if_any, exc)
 
     async def close_request_stack(self, exc: BaseException | None = None) -> bool:
         """Unwind the request scope; True when a teardown swallowed `exc`."""
-        return await _close(self._request_stack, exc)
+        return await _close(self.request_stack_if_any, exc)
 
     def pause_gc(self) -> None:
         """Hold the GC pause until `resume_gc` (if one can be held now; see gc_pause.begin)."""
-        if self._gc_pause is None:
-            self._gc_pause = gc_pause.begin()
+        if self.gc_pause_token is None:
+            self.gc_pause_token = gc_pause.begin()
 
     def resume_gc(self) -> None:
-        token = self._gc_pause
+        token = self.gc_pause_token
         if token is not None:
-            self._gc_pause = None
+            self.gc_pause_token = None
             gc_pause.end(token)
 
 
@@ -107,24 +117,21 @@ async def _close(stack: AsyncExitStack | None, exc: BaseException | None) -> boo
     return bool(await stack.__aexit__(type(exc), exc, exc.__traceback__))
 
 
-class Exchange:
-    """One request's lifecycle, its `Request`, and whether its response has begun to be sent.
+class Exchange(Lifecycle):
+    """One request's lifecycle, with its `Request` and whether its response has begun to be sent.
 
+    The exchange is the request's `Lifecycle` itself (one object per request, no `__init__` frame).
     The request lets a streaming response see whether the body was read to its end (then it may
     watch `receive()` for the client leaving: `streaming/disconnect.py`).
     """
 
-    __slots__ = ("lifecycle", "request", "sending")
-
-    def __init__(self, request: Any = None) -> None:
-        self.lifecycle = Lifecycle()
-        self.request = request
-        self.sending = False
+    request: Any = None
+    sending: bool = False
 
 
 def lifecycle_of(scope: MutableMapping[str, Any]) -> Lifecycle:
     exchange: Exchange = scope[LIFECYCLE_SCOPE_KEY]
-    return exchange.lifecycle
+    return exchange
 
 
 def lifecycle_for(scope: MutableMapping[str, Any], fallback: AsyncExitStack | None = None) -> Lifecycle:
@@ -133,7 +140,7 @@ def lifecycle_for(scope: MutableMapping[str, Any], fallback: AsyncExitStack | No
     """
     exchange = scope.get(LIFECYCLE_SCOPE_KEY)
     if isinstance(exchange, Exchange):
-        return exchange.lifecycle
+        return exchange
     request_stack = scope.get(REQUEST_STACK_SCOPE_KEY)
     function_stack = scope.get(FUNCTION_STACK_SCOPE_KEY)
     request_stack = request_stack if isinstance(request_stack, AsyncExitStack) else fallback
@@ -144,4 +151,4 @@ def lifecycle_for(scope: MutableMapping[str, Any], fallback: AsyncExitStack | No
             f"request, or put AsyncExitStacks under scope[{REQUEST_STACK_SCOPE_KEY!r}] and "
             f"scope[{FUNCTION_STACK_SCOPE_KEY!r}], or pass async_exit_stack="
         )
-    return Lifecycle(request_stack, function_stack)
+    return Lifecycle.over(request_stack, function_stack)

@@ -97,6 +97,9 @@ class RoutePlan:
     response_field: ModelField | None
     stream_item_field: ModelField | None
     dump_options: dict[str, Any]
+    # With `dump_json`: the response field's validation and JSON serialization, one C call each.
+    response_validate: Callable[[Any], Any] | None
+    response_json: Callable[[Any], bytes] | None
     # whether the exit stacks must be entered: yield dependencies, uploaded files or a stream to tear down
     needs_stacks: bool
 
@@ -168,6 +171,16 @@ def build_plan(route: APIRoute) -> RoutePlan:
     call = route.dependant.call
     assert call is not None, "an endpoint must be callable"
     lane = _lane(route)
+    response_field = route.response_field
+    dump_json = response_field is not None and isinstance(response_class, DefaultPlaceholder)
+    dump_options = {
+        "include": route.response_model_include,
+        "exclude": route.response_model_exclude,
+        "by_alias": route.response_model_by_alias,
+        "exclude_unset": route.response_model_exclude_unset,
+        "exclude_defaults": route.response_model_exclude_defaults,
+        "exclude_none": route.response_model_exclude_none,
+    }
     is_form = route.body_field is not None and is_form_body(route.body_field)
     return RoutePlan(
         dependant=route.dependant,
@@ -192,16 +205,13 @@ def build_plan(route: APIRoute) -> RoutePlan:
         # FastAPI renders with response_class only when one was set explicitly (or there is no
         # response model); JSONResponse itself renders exactly what the prebuilt encoder does.
         fast_json=isinstance(response_class, DefaultPlaceholder) or actual_class is JSONResponse,
-        dump_json=route.response_field is not None and isinstance(response_class, DefaultPlaceholder),
-        response_field=route.response_field,
+        dump_json=dump_json,
+        response_field=response_field,
         stream_item_field=route.stream_item_field,
-        dump_options={
-            "include": route.response_model_include,
-            "exclude": route.response_model_exclude,
-            "by_alias": route.response_model_by_alias,
-            "exclude_unset": route.response_model_exclude_unset,
-            "exclude_defaults": route.response_model_exclude_defaults,
-            "exclude_none": route.response_model_exclude_none,
-        },
+        dump_options=dump_options,
+        response_validate=response_field.python_validator() if dump_json and response_field else None,
+        response_json=response_field.json_serializer(**dump_options)
+        if dump_json and response_field
+        else None,
         needs_stacks=is_form or lane is not Lane.RESPONSE or _has_yield_dependency(route.dependant),
     )

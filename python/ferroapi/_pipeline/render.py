@@ -15,11 +15,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ferroapi._fields import field_errors
 from ferroapi._pipeline.json_text import dump_json_fallback, is_surrogate_error, utf8
 from ferroapi._pipeline.plan import RoutePlan
 from ferroapi.encoders import jsonable_encoder
@@ -99,31 +101,44 @@ def validate_response(plan: RoutePlan, value: Any, request: Request) -> Any:
     assert field is not None
     validated, errors = field.validate(value, {}, loc=("response",))
     if errors:
-        ctx = plan.site.context(request.method, request.scope.get("root_path", ""), plan.dependant.path or "")
-        raise ResponseValidationError(errors, body=value, endpoint_ctx=ctx)
+        raise _invalid_response(plan, errors, value, request)
     return validated
+
+
+def _invalid_response(
+    plan: RoutePlan, errors: list[dict[str, Any]], value: Any, request: Request
+) -> ResponseValidationError:
+    ctx = plan.site.context(request.method, request.scope.get("root_path", ""), plan.dependant.path or "")
+    return ResponseValidationError(errors, body=value, endpoint_ctx=ctx)
 
 
 def render_value(
     plan: RoutePlan, value: Any, request: Request, sub_response: Response | None, background: Any
 ) -> Response:
-    status = response_status(plan, sub_response)
-    if plan.response_field is not None:
+    status = getattr(sub_response, "status_code", None) or plan.status_code  # `response_status`
+    validate = plan.response_validate
+    if validate is not None:
+        # A response model, the default class: validated and written by pydantic-core, a C call each.
+        errors = None
+        try:
+            validated = validate(value)
+        except ValidationError as exc:
+            errors = field_errors(exc, ("response",))
+        if errors is not None:  # raised outside the handler: not "during handling of" pydantic's error
+            raise _invalid_response(plan, errors, value, request)
+        response = json_response(_serialize_json(plan, validated), status or 200, background)
+    elif plan.response_field is not None:
         validated = validate_response(plan, value, request)
-        if plan.dump_json:
-            body = _serialize_json(plan, validated)
-            response = json_response(body, status or 200, background)
-        else:
-            content = plan.response_field.serialize(validated, **plan.dump_options)
-            try:
-                # An explicit JSONResponse renders through its own render() (json.dumps), as in
-                # FastAPI, where tests and agents patch it.
-                response = _with_class(plan, content, status, background)
-            except UnicodeEncodeError:
-                if not plan.fast_json:
-                    raise
-                # A lone surrogate echoed from the request: its escape instead of a 500.
-                response = json_response(encode_plain(content), status or 200, background)
+        content = plan.response_field.serialize(validated, **plan.dump_options)
+        try:
+            # An explicit JSONResponse renders through its own render() (json.dumps), as in
+            # FastAPI, where tests and agents patch it.
+            response = _with_class(plan, content, status, background)
+        except UnicodeEncodeError:
+            if not plan.fast_json:
+                raise
+            # A lone surrogate echoed from the request: its escape instead of a 500.
+            response = json_response(encode_plain(content), status or 200, background)
     elif plan.fast_json:
         response = json_response(encode_plain(value), status or 200, background)
     else:
@@ -134,10 +149,11 @@ def render_value(
 
 
 def _serialize_json(plan: RoutePlan, validated: Any) -> bytes:
+    to_json = plan.response_json
     field = plan.response_field
-    assert field is not None
+    assert to_json is not None and field is not None
     try:
-        return field.serialize_json(validated, **plan.dump_options)
+        return to_json(validated)
     except PydanticSerializationError as exc:
         if not is_surrogate_error(exc):
             raise

@@ -34,7 +34,7 @@ def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
         websocket = WebSocket(scope, receive=receive, send=send)
         exchange = Exchange()
         scope[LIFECYCLE_SCOPE_KEY] = exchange
-        lifecycle = exchange.lifecycle
+        lifecycle: Lifecycle = exchange
         lifecycle.publish(scope)
         try:
             async with lifecycle.request_stack, lifecycle.function_stack:
