@@ -220,7 +220,7 @@ class FerroAPI(Starlette):
     # `dependency_overrides` is a plain attribute (every request reads it: a property was a Python
     # call each time); assigning it goes through `__setattr__`, which wraps a plain dict so cached
     # dependency plans see its changes.
-    dependency_overrides: OverridesDict
+    dependency_overrides: dict[Callable[..., Any], Callable[..., Any]]  # an OverridesDict
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name == "dependency_overrides" and not isinstance(value, OverridesDict):

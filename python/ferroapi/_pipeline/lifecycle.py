@@ -52,12 +52,12 @@ class Lifecycle:
     """
 
     # The stacks when created (None until then): what `close_*` has to unwind.
-    function_stack_if_any: AsyncExitStack | None = None
-    request_stack_if_any: AsyncExitStack | None = None
+    function_stack_if_any: AsyncExitStack[Any] | None = None
+    request_stack_if_any: AsyncExitStack[Any] | None = None
     gc_pause_token: int | None = None
 
     @classmethod
-    def over(cls, request_stack: AsyncExitStack, function_stack: AsyncExitStack) -> Lifecycle:
+    def over(cls, request_stack: AsyncExitStack[Any], function_stack: AsyncExitStack[Any]) -> Lifecycle:
         """A lifecycle over stacks someone else created (FastAPI's scope keys, a caller's stack)."""
         lifecycle = cls()
         lifecycle.request_stack_if_any = request_stack
@@ -144,11 +144,12 @@ def lifecycle_for(scope: MutableMapping[str, Any], fallback: AsyncExitStack | No
     request_stack = scope.get(REQUEST_STACK_SCOPE_KEY)
     function_stack = scope.get(FUNCTION_STACK_SCOPE_KEY)
     request_stack = request_stack if isinstance(request_stack, AsyncExitStack) else fallback
-    function_stack = function_stack if isinstance(function_stack, AsyncExitStack) else request_stack
     if request_stack is None:
         raise AssertionError(
             "solve_dependencies() needs the request's exit stacks: call it while ferroapi serves the "
             f"request, or put AsyncExitStacks under scope[{REQUEST_STACK_SCOPE_KEY!r}] and "
             f"scope[{FUNCTION_STACK_SCOPE_KEY!r}], or pass async_exit_stack="
         )
+    if not isinstance(function_stack, AsyncExitStack):
+        function_stack = request_stack
     return Lifecycle.over(request_stack, function_stack)
