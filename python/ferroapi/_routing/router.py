@@ -50,10 +50,37 @@ ON_EVENT_DEPRECATED = """
 
 
 class APIRouter(starlette_routing.Router):
+    """A group of path operations, declared apart from the app and attached to it later.
+
+    Decorate functions with `@router.get(...)`, `@router.post(...)` and the other HTTP methods (or
+    call `add_api_route`, `websocket`), then attach the router with `app.include_router(router)`, or
+    nest it in another router first. The keyword arguments given here (`prefix`, `tags`,
+    `dependencies`, `responses`, `default_response_class`, `max_body_size`...) apply to every path
+    operation of the router; each `include_router` call may add its own on top.
+
+    Including a router does not chain routers to be tried one after another: its routes join the
+    app's native route table (compiled once, and again after a change), so a request is matched in
+    one lookup whatever the number of routers. A subclass overriding `matches` or `handle` keeps
+    them: its inclusion is then a single entry of that table, which consults them on each request.
+
+    ```python
+    from ferroapi import APIRouter, FerroAPI
+
+    users = APIRouter(prefix="/users", tags=["users"])
+
+
+    @users.get("/{user_id}")
+    async def read_user(user_id: int) -> dict[str, int]:
+        return {"user_id": user_id}
+
+
+    app = FerroAPI()
+    app.include_router(users)  # serves GET /users/{user_id}
+    ```
+    """
+
     # Whether this class overrides `matches` or `handle`: its inclusions then consult them per request.
     has_routing_hooks = False
-
-    """Groups path operations; `include_router` it into an app or another router."""
 
     def __init__(
         self,
