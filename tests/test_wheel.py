@@ -32,14 +32,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-pytestmark = pytest.mark.wheel
-
 ROOT = Path(__file__).resolve().parents[1]
 WHEEL_DIR = os.environ.get("FERROAPI_WHEEL_DIR")
 ABI3_PYTHONS = os.environ.get("FERROAPI_WHEEL_PYTHONS", "3.10 3.13").split()
 BUILD_TIMEOUT = 1200  # a cold release build of the crate on two cores
 INSTALL_TIMEOUT = 600
 SERVER_TIMEOUT = 30
+# pytest-timeout: the cold build (in the first test, through its fixture), then the installs.
+pytestmark = [pytest.mark.wheel, pytest.mark.timeout(BUILD_TIMEOUT + 2 * INSTALL_TIMEOUT)]
 
 APP = textwrap.dedent(
     """
@@ -193,30 +193,31 @@ def serve_and_check(env_dir: Path, app_dir: Path) -> None:
         "--port",
         str(port),
     ]
-    server = subprocess.Popen(
+    with subprocess.Popen(
         cmd, cwd=app_dir, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        body = get_json(f"{base}/items/7?q=x", server, time.monotonic() + SERVER_TIMEOUT)
-        with httpx.stream("GET", f"{base}/ticks?count=3", timeout=10) as events:
-            assert events.headers["content-type"].startswith("text/event-stream")
-            sse = events.read().decode()
-        with connect(f"ws://127.0.0.1:{port}/echo", open_timeout=10) as websocket:
-            websocket.send("hello")
-            echoed = json.loads(websocket.recv(timeout=10))
-        # The docs pages' assets ship inside the wheel (vendored ReDoc, Swagger UI from its package).
-        redoc = urllib.request.urlopen(f"{base}/redoc", timeout=5).read().decode()
-        (script,) = re.findall(r'src="([^"]+redoc[^"]*\.js)"', redoc)
-        with urllib.request.urlopen(f"{base}{script}", timeout=5) as asset:
-            assert asset.status == 200 and len(asset.read()) > 100_000
-    finally:
-        server.terminate()
+    ) as server:
+        base = f"http://127.0.0.1:{port}"
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            body = get_json(f"{base}/items/7?q=x", server, time.monotonic() + SERVER_TIMEOUT)
+            with httpx.stream("GET", f"{base}/ticks?count=3", timeout=10) as events:
+                assert events.headers["content-type"].startswith("text/event-stream")
+                sse = events.read().decode()
+            with connect(f"ws://127.0.0.1:{port}/echo", open_timeout=10) as websocket:
+                websocket.send("hello")
+                echoed = json.loads(websocket.recv(timeout=10))
+            # The docs pages' assets ship inside the wheel (vendored ReDoc, Swagger UI from its package).
+            with urllib.request.urlopen(f"{base}/redoc", timeout=5) as page:
+                redoc = page.read().decode()
+            (script,) = re.findall(r'src="([^"]+redoc[^"]*\.js)"', redoc)
+            with urllib.request.urlopen(f"{base}{script}", timeout=5) as asset:
+                assert asset.status == 200 and len(asset.read()) > 100_000
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
     assert isinstance(body, dict)
     assert body.pop("file").startswith(str(env_dir))  # the wheel's copy, not the source tree
     assert body.pop("native").startswith(str(env_dir))

@@ -156,7 +156,12 @@ def test_merge_rules_requests(fw: Framework) -> None:
 
 def test_merge_rules_openapi(fw: Framework) -> None:
     fastapi_app, ferro_app = _both(app_merge)
-    assert _operations(ferro_app) == _operations(fastapi_app)
+    # One callback router serves several operations, so its operation id recurs: both frameworks warn.
+    with pytest.warns(UserWarning, match="Duplicate Operation ID event__callback_url__event_post"):
+        theirs = _operations(fastapi_app)
+    with pytest.warns(UserWarning, match="Duplicate Operation ID event__callback_url__event_post"):
+        ours = _operations(ferro_app)
+    assert ours == theirs
 
 
 def app_parent_router_class(fw: Framework) -> Any:

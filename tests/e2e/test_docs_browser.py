@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
 BROWSER_TIMEOUT = 30.0
 RENDER_TIMEOUT = 30.0
+# pytest-timeout: Chromium may take BROWSER_TIMEOUT to start, then a page RENDER_TIMEOUT to render.
+pytestmark = pytest.mark.timeout(2 * (BROWSER_TIMEOUT + RENDER_TIMEOUT))
 # The example app's operations, as Swagger UI lists them: (method, path).
 EXPECTED = {
     ("GET", "/"),

@@ -25,6 +25,8 @@ from test_docs_browser import CDP, _chromium, _page_websocket, _screenshot
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_TIMEOUT = 300
+# pytest-timeout: the first test builds the site (module fixture, mkdocs), some drive a browser.
+pytestmark = pytest.mark.timeout(BUILD_TIMEOUT + 120)
 RENDER_TIMEOUT = 30.0
 SECTIONS = {
     "Getting started",

@@ -17,7 +17,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SOAK = ROOT / "benches" / "soak" / "soak.py"
 
-pytestmark = pytest.mark.slow
+# pytest-timeout: each test runs one soak, bounded by run_soak's own timeout (240 s).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 def run_soak(results: Path, *args: str, fault: str = "", timeout: float = 240) -> tuple[int, str]:

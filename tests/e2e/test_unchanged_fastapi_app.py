@@ -37,8 +37,6 @@ from typing import Any
 import httpx
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.wheel]
-
 ROOT = Path(__file__).resolve().parents[2]
 FASTAPI_PIN = "fastapi==0.165.0"
 EXTENSION_PIN = "fastapi-pagination==0.16.1"
@@ -46,6 +44,12 @@ BUILD_TIMEOUT = 1200  # a cold release build of the crate on two cores
 INSTALL_TIMEOUT = 900
 STARTUP_TIMEOUT = 60
 STOP_TIMEOUT = 10
+# pytest-timeout: the module fixture builds the wheel and installs it with FastAPI from PyPI.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.wheel,
+    pytest.mark.timeout(BUILD_TIMEOUT + INSTALL_TIMEOUT + 2 * STARTUP_TIMEOUT),
+]
 
 APP = textwrap.dedent(
     '''

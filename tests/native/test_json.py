@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 from ferroapi._ferroapi import DEFAULT_MAX_DEPTH, JSONDecodeError, JSONDepthError, decode_json
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW_EXAMPLES = int(os.environ.get("FERRO_FUZZ_EXAMPLES", "20000"))
 SLOW = settings(
-    max_examples=int(os.environ.get("FERRO_FUZZ_EXAMPLES", "20000")),
+    max_examples=SLOW_EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -197,6 +198,8 @@ def test_malformed_documents_fail_like_json_loads(doc: bytes) -> None:
 
 
 @pytest.mark.slow
+# FERRO_FUZZ_EXAMPLES documents (20,000 by default, about 30 ms each on two shared cores).
+@pytest.mark.timeout(60 + SLOW_EXAMPLES // 10)
 @SLOW
 @given(st.one_of(DOCUMENT, malformed()))
 def test_fuzz_against_json_loads(doc: bytes) -> None:

@@ -377,9 +377,14 @@ def test_matches_starlette_scan(table: tuple[list[RouteDef], list[tuple[int, str
     check_table(table)
 
 
+LONG_EXAMPLES = int(os.environ.get("FERRO_ROUTER_EXAMPLES", "20000"))
+
+
 @pytest.mark.slow
+# FERRO_ROUTER_EXAMPLES tables (20,000 by default, about 20 ms each on two shared cores).
+@pytest.mark.timeout(60 + LONG_EXAMPLES // 10)
 @settings(
-    max_examples=int(os.environ.get("FERRO_ROUTER_EXAMPLES", "20000")),
+    max_examples=LONG_EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

@@ -211,6 +211,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# How long _get waits for a server to accept connections: two workers importing the app on a loaded
+# 2-core machine. The tests that start one have a per-test timeout this much longer than pytest's.
+SERVER_START = 90
+
+
 def _serve(project: Path, *flags: str) -> tuple[int, subprocess.Popen[bytes]]:
     port = _free_port()
     command = [sys.executable, "-m", "ferroapi", "run", "--host", "127.0.0.1", "--port", str(port), *flags]
@@ -224,7 +229,7 @@ def _serve(project: Path, *flags: str) -> tuple[int, subprocess.Popen[bytes]]:
 def _get(port: int, server: subprocess.Popen[bytes], path: str) -> httpx.Response:
     """GET `path` once the server accepts connections (polled with plain sockets: an HTTP client's
     own connection errors differ between the httpx versions other tests import)."""
-    deadline = time.monotonic() + 90  # two workers importing the app on a loaded 2-core machine
+    deadline = time.monotonic() + SERVER_START
     while True:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=5):
@@ -237,29 +242,33 @@ def _get(port: int, server: subprocess.Popen[bytes], path: str) -> httpx.Respons
     return httpx.get(f"http://127.0.0.1:{port}{path}", timeout=30)
 
 
+@pytest.mark.timeout(SERVER_START + 60)
 @pytest.mark.parametrize("workers", [None, 2])
 def test_ferroapi_run_serves_an_unchanged_fastapi_app(tmp_path: Path, workers: int | None) -> None:
     (tmp_path / "main.py").write_text(FASTAPI_APP)
     flags = ["--workers", str(workers)] if workers else []
     port, server = _serve(tmp_path, *flags)
-    try:
-        reply = _get(port, server, "/who")
-        assert reply.json() == {"user": "ada", "framework": "ferroapi.applications"}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with server:  # closes its output pipe
+        try:
+            reply = _get(port, server, "/who")
+            assert reply.json() == {"user": "ada", "framework": "ferroapi.applications"}
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
+@pytest.mark.timeout(120)  # the refusal may take 60 s (server.wait below)
 def test_no_fastapi_alias_leaves_the_app_on_fastapi(tmp_path: Path) -> None:
     (tmp_path / "main.py").write_text(FASTAPI_APP)
     _, server = _serve(tmp_path, "--no-fastapi-alias")
-    try:
-        assert server.wait(timeout=60) == 1  # a FastAPI app is not a FerroAPI app: refused, with why
-        output = server.stdout.read().decode() if server.stdout else ""
-        assert "--fastapi-alias" in output
-    finally:
-        if server.poll() is None:
-            server.kill()
+    with server:  # closes its output pipe
+        try:
+            assert server.wait(timeout=60) == 1  # a FastAPI app is not a FerroAPI app: refused, with why
+            output = server.stdout.read().decode() if server.stdout else ""
+            assert "--fastapi-alias" in output
+        finally:
+            if server.poll() is None:
+                server.kill()
 
 
 def _server_commands() -> dict[str, list[str]]:
@@ -289,6 +298,7 @@ def _server_commands() -> dict[str, list[str]]:
     }
 
 
+@pytest.mark.timeout(SERVER_START + 60)
 @pytest.mark.parametrize("server", ["uvicorn", "gunicorn", "granian"])
 def test_server_command_lines_serve_an_unchanged_app_with_the_variable(tmp_path: Path, server: str) -> None:
     command = _server_commands()[server]
@@ -298,20 +308,20 @@ def test_server_command_lines_serve_an_unchanged_app_with_the_variable(tmp_path:
     port = _free_port()
     environment = {k: v for k, v in os.environ.items() if k != ALIAS_ENV}
     environment[ALIAS_ENV] = "1"
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [part.format(port=port) for part in command],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env=environment,
-    )
-    try:
-        reply = _get(port, process, "/who")
-        assert reply.json() == {"user": "ada", "framework": "ferroapi.applications"}
-    finally:
-        process.terminate()
+    ) as process:
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+            reply = _get(port, process, "/who")
+            assert reply.json() == {"user": "ada", "framework": "ferroapi.applications"}
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)

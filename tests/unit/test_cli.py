@@ -144,22 +144,22 @@ def test_python_dash_m_ferroapi_serves_the_app(project: Path) -> None:
     write(project / "main.py", APP.format(name="app", title="served by the CLI"))
     port = _free_port()
     command = [sys.executable, "-m", "ferroapi", "run", "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                reply = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
-                break
-            except httpx.TransportError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    output = server.stdout.read().decode() if server.stdout else ""
-                    raise AssertionError(f"the server did not come up:\n{output}") from None
-                time.sleep(0.05)
-        assert reply.json() == {"title": "served by the CLI"}
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
+    with subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as server:
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    reply = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+                    break
+                except httpx.TransportError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        output = server.stdout.read().decode() if server.stdout else ""
+                        raise AssertionError(f"the server did not come up:\n{output}") from None
+                    time.sleep(0.05)
+            assert reply.json() == {"title": "served by the CLI"}
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
 
 
 def test_fastapi_cli_options_reach_uvicorn(
@@ -337,29 +337,31 @@ def served(command: list[str], cwd: Path, path: str = "/") -> Iterator[httpx.Res
     """A real server started by `command` in `cwd`; yields the first answer to `path`."""
     port = _free_port()
     command = [*command, "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                reply = httpx.get(
-                    f"http://127.0.0.1:{port}{path}", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5
-                )
-                break
-            except httpx.TransportError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    server.kill()
-                    output = server.stdout.read().decode() if server.stdout else ""
-                    raise AssertionError(f"the server did not come up:\n{output}") from None
-                time.sleep(0.05)
-        yield reply
-    finally:
-        server.terminate()
+    with subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as server:
         try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    reply = httpx.get(
+                        f"http://127.0.0.1:{port}{path}",
+                        headers={"X-Forwarded-For": "203.0.113.9"},
+                        timeout=5,
+                    )
+                    break
+                except httpx.TransportError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        server.kill()
+                        output = server.stdout.read().decode() if server.stdout else ""
+                        raise AssertionError(f"the server did not come up:\n{output}") from None
+                    time.sleep(0.05)
+            yield reply
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
 CLIENT_APP = """
