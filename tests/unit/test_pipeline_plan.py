@@ -106,8 +106,7 @@ def test_dependency_overrides_assigned_as_plain_dict() -> None:
 
     client = TestClient(app)
     assert client.get("/d").json() == "real"
-    # A plain dict, as FastAPI apps assign it (ferroapi wraps it; its annotation says OverridesDict).
-    app.dependency_overrides = {real: lambda: "fake"}  # type: ignore[assignment]
+    app.dependency_overrides = {real: lambda: "fake"}
     assert client.get("/d").json() == "fake"
     app.dependency_overrides.clear()
     assert client.get("/d").json() == "real"
