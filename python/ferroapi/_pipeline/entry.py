@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import HTTPConnection, Request
+from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
@@ -35,6 +36,9 @@ _ERROR_SENT_KEY = "ferroapi.server_error_sent"
 # Set once a route that is not an API route (a mount, a frontend, a starlette route) starts its
 # response: API routes report it through their exchange, other routes through their `send`.
 _RESPONSE_STARTED_KEY = "ferroapi.response_started"
+
+
+_ROUTER_CALL = Router.__call__
 
 
 def track_response_start(scope: Scope, send: Send) -> Send:
@@ -89,6 +93,9 @@ class AppEntry(ServerErrorMiddleware):
         try:
             if self.file_stack:
                 await self._with_file_stack(scope, receive, send)
+            elif type(self.router).__call__ is _ROUTER_CALL:
+                # starlette's `Router.__call__` is `await self.middleware_stack(...)`: one frame less.
+                await self.router.middleware_stack(scope, receive, send)  # type: ignore[attr-defined]
             else:
                 await self.router(scope, receive, send)
         except Exception as exc:

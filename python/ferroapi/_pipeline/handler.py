@@ -77,7 +77,7 @@ async def respond(plan: RoutePlan, request: Request) -> Response:
         if value.background is None:
             value.background = solved.background_tasks
         return value
-    sub_response = solved.response if solved.response_used else None
+    sub_response = solved.response_if_any
     return render_value(plan, value, request, sub_response, solved.background_tasks)
 
 
@@ -139,7 +139,7 @@ class RouteApp:
                 # An override may take the Request: count then too.
                 provider = plan.overrides_provider
                 overridden = provider is not None and bool(getattr(provider, "dependency_overrides", None))
-            if limit is not None:
+            if limit is not None and (self.counts_receive or overridden or _LIMITER_SCOPE_KEY in scope):
                 receive = request._receive = _limited_receive(
                     scope, receive, limit, counting=self.counts_receive or overridden
                 )

@@ -29,7 +29,7 @@ async def open_stream(plan: RoutePlan, request: Request, solved: Any, lifecycle:
     if plan.lane is not Lane.RAW_STREAM:
         return open_framed_stream(plan, request, solved)
     generator = plan.call(**solved.values)
-    sub_response = solved.response if solved.response_used else None
+    sub_response = solved.response_if_any
     args: dict[str, Any] = {"background": solved.background_tasks}
     status = response_status(plan, sub_response)
     if status is not None:

@@ -126,7 +126,11 @@ def render_value(
             errors = field_errors(exc, ("response",))
         if errors is not None:  # raised outside the handler: not "during handling of" pydantic's error
             raise _invalid_response(plan, errors, value, request)
-        response = json_response(_serialize_json(plan, validated), status or 200, background)
+        try:
+            body = plan.response_json(validated)  # type: ignore[misc]  # set with response_validate
+        except PydanticSerializationError as exc:
+            body = _surrogate_fallback(plan, validated, exc)
+        response = json_response(body, status or 200, background)
     elif plan.response_field is not None:
         validated = validate_response(plan, value, request)
         content = plan.response_field.serialize(validated, **plan.dump_options)
@@ -148,15 +152,11 @@ def render_value(
     return response
 
 
-def _serialize_json(plan: RoutePlan, validated: Any) -> bytes:
-    to_json = plan.response_json
+def _surrogate_fallback(plan: RoutePlan, validated: Any, exc: PydanticSerializationError) -> bytes:
+    """The body when pydantic-core could not write it: a lone surrogate is written as its escape."""
     field = plan.response_field
-    assert to_json is not None and field is not None
-    try:
-        return to_json(validated)
-    except PydanticSerializationError as exc:
-        if not is_surrogate_error(exc):
-            raise
+    if field is None or not is_surrogate_error(exc):
+        raise exc
     return dump_json_fallback(field.serialize, validated, plan.dump_options)
 
 

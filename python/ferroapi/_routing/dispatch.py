@@ -212,7 +212,7 @@ async def serve_selected(
 async def dispatch(router: APIRouter, table: RouteTable, scope: Scope, receive: Receive, send: Send) -> None:
     kind = SCOPE_HTTP if scope["type"] == "http" else SCOPE_WEBSOCKET
     method = scope.get("method", "")
-    path = get_route_path(scope)
+    path = scope["path"] if not scope.get("root_path") else get_route_path(scope)
     single = table.single
     if single is None:
         await _scan(router, table, kind, method, path, scope, receive, send)
@@ -234,9 +234,15 @@ async def dispatch(router: APIRouter, table: RouteTable, scope: Scope, receive: 
         else:
             scope["route"] = original
             set_scope_effective_route(scope, route)
-        if route.max_body_size is not None and _declared_too_large(scope, route.max_body_size):  # type: ignore[attr-defined]
-            await _too_large(scope, receive, send)
-            return
+        limit = route.max_body_size  # type: ignore[attr-defined]
+        if limit is not None:
+            # Only a request declaring a length is checked (`_declared_too_large`): found inline.
+            for key, _ in scope["headers"]:
+                if key == b"content-length":
+                    if _declared_too_large(scope, limit):
+                        await _too_large(scope, receive, send)
+                        return
+                    break
         await app(scope, receive, send)
     elif code == METHOD_NOT_ALLOWED:
         route = single.routes[index]

@@ -190,7 +190,10 @@ class APIRouter(starlette_routing.Router):
             return
         if self.form_limits and scope["type"] == "http":
             inherit_form_limits(scope, self.form_limits)
-        await dispatch(self, self.route_table(), scope, receive, send)
+        table = self._table  # `route_table()`'s test, inlined (a call per request)
+        if table is None or table.epoch != _Epoch.value or table.redirect_slashes != self.redirect_slashes:
+            table = self.route_table()
+        await dispatch(self, table, scope, receive, send)
 
     # A router is not a route: an inclusion's routes are matched in the parent's table. As a route
     # (FastAPI's BaseRoute protocol) it matches nothing, and handling a request runs its own dispatch.

@@ -40,10 +40,11 @@ class Solution:
     FastAPI's `SolvedDependency` is built from it by `dependencies.solved`).
 
     `response` is the "sub-response" dependencies may set headers, cookies and a status code on;
-    it is created on first access, so `response_used` tells whether there is anything to merge.
+    it is created on first access, so `response_used` tells whether there is anything to merge
+    (`response_if_any` is that response, or None: read per request without a property call).
     """
 
-    __slots__ = ("_response", "background_tasks", "dependency_cache", "errors", "values")
+    __slots__ = ("background_tasks", "dependency_cache", "errors", "response_if_any", "values")
 
     def __init__(
         self,
@@ -56,18 +57,19 @@ class Solution:
         self.values = values
         self.errors = errors
         self.background_tasks = background_tasks
-        self._response = response
+        self.response_if_any = response
         self.dependency_cache = dependency_cache
 
     @property
     def response(self) -> Response:
-        if self._response is None:
-            self._response = new_sub_response()
-        return self._response
+        response = self.response_if_any
+        if response is None:
+            response = self.response_if_any = new_sub_response()
+        return response
 
     @property
     def response_used(self) -> bool:
-        return self._response is not None
+        return self.response_if_any is not None
 
 
 def new_sub_response() -> Response:

@@ -41,6 +41,11 @@ class SolvedDependency:
         """Always: FastAPI's result carries the sub-response (the pipeline merges what it holds)."""
         return True
 
+    @property
+    def response_if_any(self) -> Response:
+        """The sub-response, as the pipeline's own `Solution` names it."""
+        return self.response
+
 
 async def solve_dependencies(
     *,

@@ -27,7 +27,7 @@ _NO_CACHE = [(b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]
 def open_framed_stream(plan: RoutePlan, request: Request, solved: Any) -> FramedStream:
     generator = plan.call(**solved.values)
     serialize = item_serializer(plan, request)
-    sub_response = solved.response if solved.response_used else None
+    sub_response = solved.response_if_any
     status = response_status(plan, sub_response) or 200
     if hasattr(generator, "__anext__"):
         produce: Any = produce_async
