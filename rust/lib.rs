@@ -6,6 +6,7 @@
 
 pub mod json;
 pub mod jsonl;
+pub mod query;
 pub mod router;
 pub mod sse;
 

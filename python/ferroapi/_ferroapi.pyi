@@ -116,3 +116,6 @@ def format_sse_data_batch(data_strs: Sequence[str], /) -> bytes:
 # ---- JSON Lines --------------------------------------------------------------------------------
 def join_json_lines(items: Sequence[bytes], /) -> bytes:
     """Each already-serialized item followed by b"\\n", in one buffer."""
+
+def parse_query_string(query_string: bytes, /) -> list[tuple[str, str]]:
+    """`parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)`: starlette's QueryParams pairs."""

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 
 mod json;
 mod jsonl;
+mod query;
 mod router;
 mod sse;
 
@@ -15,5 +16,6 @@ fn _ferroapi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     json::register(m)?;
     sse::register(m)?;
     jsonl::register(m)?;
+    query::register(m)?;
     Ok(())
 }

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from pydantic import AliasChoices, AliasPath, BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
-from starlette.datastructures import Headers, ImmutableMultiDict, UploadFile
+from starlette.datastructures import Headers, ImmutableMultiDict, QueryParams, UploadFile
 
 from ferroapi import params
 from ferroapi._fields import ModelField, field_errors, missing_field_error
@@ -150,7 +150,8 @@ class ParamReader(FieldReader):
             if value is None or (self.is_sequence and len(value) == 0):
                 value = Undefined
         else:
-            value = source.get(key)
+            # QueryParams.get is collections.abc's Mapping.get (two Python frames): its dict directly.
+            value = (source._dict if type(source) is QueryParams else source).get(key)
             if value is None or (self.is_sequence and len(value) == 0):
                 value = Undefined
         if value is Undefined:

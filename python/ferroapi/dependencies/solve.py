@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from ferroapi._pipeline.lifecycle import Lifecycle
+from ferroapi._query_params import query_params_of
 from ferroapi.background import BackgroundTasks
 from ferroapi.concurrency import contextmanager_in_threadpool, limited
 from ferroapi.dependencies.models import CacheKey, Dependant
@@ -245,7 +246,7 @@ def _read_params(step: Step, request: HTTPConnection, values: dict[str, Any], er
         for reader in step.path:
             ok = reader.read(source, values, errors) and ok
     if step.query:
-        source = request.query_params
+        source = query_params_of(request)
         for reader in step.query:
             ok = reader.read(source, values, errors) and ok
     if step.header:
