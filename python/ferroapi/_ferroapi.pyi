@@ -25,6 +25,7 @@ __all__ = [
     "format_sse_event",
     "has_digit_run",
     "join_json_lines",
+    "parse_query_string",
 ]
 
 __version__: Final[str]
