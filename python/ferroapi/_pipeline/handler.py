@@ -145,8 +145,33 @@ class RouteApp:
                 )
             if self.needs_stacks or overridden:
                 await self._serve(request, exchange, scope, receive, send)
+                return
+            # No yield dependency can have opened anything: nothing to unwind but what a custom
+            # handler may have registered. (Inline, not a method: one coroutine per request less.)
+            if self.publishes or HOOKS.active:
+                exchange.publish(scope)
+            response: Any = await self.handler(request)
+            if exchange.gc_pause_token is not None:
+                exchange.resume_gc()  # before a response that may stream for long
+            exchange.sending = True
+            if type(response).__call__ is _RESPONSE_CALL:
+                # starlette's `Response.__call__` for an HTTP scope, inlined: one coroutine less.
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": response.status_code,
+                        "headers": response.raw_headers,
+                    }
+                )
+                await send({"type": "http.response.body", "body": response.body})
+                if response.background is not None:
+                    await response.background()
             else:
-                await self._serve_flat(request, exchange, scope, receive, send)
+                await response(scope, receive, send)
+            # (Checked here: two coroutines per request for stacks that were never created.)
+            if exchange.function_stack_if_any is not None or exchange.request_stack_if_any is not None:
+                await exchange.close_function_stack()
+                await exchange.close_request_stack()
         except Exception as exc:
             # A body limiter's 413 raised inside a middleware task group (BaseHTTPMiddleware
             # reading the body for the endpoint) arrives as a group: handled as the 413 it is.
@@ -183,36 +208,6 @@ class RouteApp:
                 raise
             raise FastAPIError(_NOT_AWAITED) from None
         await lifecycle.close_request_stack()
-
-    async def _serve_flat(
-        self, request: Request, lifecycle: Exchange, scope: Scope, receive: Receive, send: Send
-    ) -> None:
-        """No yield dependency can have opened anything: nothing to unwind but what a custom
-        handler may have registered."""
-        if self.publishes or HOOKS.active:
-            lifecycle.publish(scope)
-        response: Any = await self.handler(request)
-        if lifecycle.gc_pause_token is not None:
-            lifecycle.resume_gc()  # before a response that may stream for long
-        lifecycle.sending = True
-        if type(response).__call__ is _RESPONSE_CALL:
-            # starlette's `Response.__call__` for an HTTP scope, inlined: one coroutine less.
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": response.status_code,
-                    "headers": response.raw_headers,
-                }
-            )
-            await send({"type": "http.response.body", "body": response.body})
-            if response.background is not None:
-                await response.background()
-        else:
-            await response(scope, receive, send)
-        # (Checked here: two coroutines per request for stacks that were never created.)
-        if lifecycle.function_stack_if_any is not None or lifecycle.request_stack_if_any is not None:
-            await lifecycle.close_function_stack()
-            await lifecycle.close_request_stack()
 
 
 class _CountingReceive:

@@ -120,13 +120,26 @@ async def solve(
     or Undefined when there was none (None is JSON `null`).
     """
     plan = plan_for(dependant, dependency_overrides_provider)
-    if plan.root is not None:
-        return await _solve_endpoint_only(
-            plan.root, request, body, embed_body_fields, background_tasks, response, dependency_cache
-        )
-    cache: dict[CacheKey, Any] = dependency_cache if dependency_cache is not None else {}
+    step = plan.root
+    if step is not None:
+        # No dependencies: the endpoint's own parameters, nothing to call or cache. (Inline: one
+        # coroutine per request less.)
+        values: dict[str, Any] = {}
+        errors: list[Any] = []
+        if step.has_params:
+            _read_params(step, request, values, errors)
+        if step.body is not None:
+            await _read_body(step, body, embed_body_fields, values, errors)
+        if step.injects:
+            # Only injections need the per-request state; the lifecycle is never touched here.
+            injected = _RequestState(request, None, background_tasks, response)
+            _inject(step, injected, values)
+            background_tasks, response = injected.background_tasks, injected.response
+        cache = dependency_cache if dependency_cache is not None else {}
+        return Solution(values, errors, background_tasks, response, cache)
+    cache = dependency_cache if dependency_cache is not None else {}
     state = _RequestState(request, lifecycle, background_tasks, response)
-    errors: list[Any] = []
+    errors = []
     values = await _solve_steps(
         plan, dependant, dependency_overrides_provider, state, body, embed_body_fields, cache, errors,
         external_cache=dependency_cache is not None,
@@ -212,31 +225,6 @@ def _carry_over(ran: list[Step], results: list[Any], steps: list[Step]) -> tuple
         elif any(position[:n] in by_position for n in range(1, len(position))):
             done[i] = True
     return new_results, done
-
-
-async def _solve_endpoint_only(
-    step: Step,
-    request: HTTPConnection,
-    body: Any,
-    embed_body_fields: bool,
-    background_tasks: StarletteBackgroundTasks | None,
-    response: Response | None,
-    dependency_cache: dict[CacheKey, Any] | None,
-) -> Solution:
-    """No dependencies: read the endpoint's own parameters, nothing to call or cache."""
-    values: dict[str, Any] = {}
-    errors: list[Any] = []
-    if step.has_params:
-        _read_params(step, request, values, errors)
-    if step.body is not None:
-        await _read_body(step, body, embed_body_fields, values, errors)
-    if step.injects:
-        # Only injections need the per-request state; the lifecycle is never touched here.
-        state = _RequestState(request, None, background_tasks, response)
-        _inject(step, state, values)
-        background_tasks, response = state.background_tasks, state.response
-    cache = dependency_cache if dependency_cache is not None else {}
-    return Solution(values, errors, background_tasks, response, cache)
 
 
 def _read_params(step: Step, request: HTTPConnection, values: dict[str, Any], errors: list[Any]) -> bool:
