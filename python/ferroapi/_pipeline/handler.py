@@ -199,8 +199,10 @@ class RouteApp:
                     raise
                 # A function-scoped dependency swallowed the error: there is no response to send.
                 raise FastAPIError(_NOT_AWAITED) from None
-            await lifecycle.close_function_stack()
-            lifecycle.resume_gc()  # before a stream that may outlast the body's objects by far
+            if lifecycle.function_stack_if_any is not None:  # (most requests: none, no coroutine)
+                await lifecycle.close_function_stack()
+            if lifecycle.gc_pause_token is not None:
+                lifecycle.resume_gc()  # before a stream that may outlast the body's objects by far
             lifecycle.sending = True
             await response(scope, receive, send)
         except BaseException as exc:

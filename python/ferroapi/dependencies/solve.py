@@ -194,6 +194,8 @@ async def _solve_steps(
                 result = cache[key]
             elif step.kind == ASYNC_CALL and step.concurrency is None:
                 result = await step.call(**values)  # the common case, without a frame in between
+            elif step.kind >= ASYNC_GEN:
+                result = await _enter(step, values, state)
             else:
                 result = await _call(step, values, state)
             if key not in cache:
@@ -299,14 +301,15 @@ async def _enter(step: Step, values: dict[str, Any], state: _RequestState) -> An
     """Enter a yield dependency; its teardown runs when its stack closes."""
     lifecycle = state.lifecycle
     assert lifecycle is not None  # only the endpoint-only fast path has none, and it enters nothing
-    stack = lifecycle.function_stack if step.function_scope else lifecycle.request_stack
+    request_stack = lifecycle.request_stack
+    stack = lifecycle.function_stack if step.function_scope else request_stack
     cm: AbstractAsyncContextManager[Any]
     if step.kind == ASYNC_GEN:
         scope = state.cleanup_scope
         if scope is _UNDECIDED:
             # Decided (and entered) before the first async yield dependency, so it encloses all
             # of their own cancel scopes; shielded while each teardown runs.
-            scope = state.cleanup_scope = open_cleanup_scope(lifecycle.request_stack)
+            scope = state.cleanup_scope = open_cleanup_scope(request_stack)
         cm = AsyncGenDependency(step.call(**values), scope)
         if step.concurrency is None:
             value = await cm.__aenter__()

@@ -20,6 +20,7 @@ from collections.abc import AsyncGenerator
 from contextlib import AsyncExitStack, _AsyncGeneratorContextManager
 from types import TracebackType
 from typing import Any
+from weakref import WeakKeyDictionary, ref
 
 from anyio import CancelScope
 from anyio.lowlevel import checkpoint_if_cancelled
@@ -31,6 +32,10 @@ try:  # anyio's per-task record of the innermost cancel scope (asyncio backend)
     from anyio._backends._asyncio import _task_states
 except ImportError:  # pragma: no cover - another anyio layout: always take the general path
     _task_states = None
+# Its mapping of weak references, read directly when it is the stdlib's WeakKeyDictionary.
+_task_states_data: dict[Any, Any] | None = (
+    _task_states.data if type(_task_states) is WeakKeyDictionary else None  # type: ignore[attr-defined]
+)
 
 
 def outside_cancel_scopes() -> bool:
@@ -46,7 +51,8 @@ def outside_cancel_scopes() -> bool:
         return False
     if task is None:
         return False
-    state = _task_states.get(task)
+    # `_task_states.get(task)` without WeakKeyDictionary.get's frame (it looks up `ref(task)` in `data`).
+    state = _task_states_data.get(ref(task)) if _task_states_data is not None else _task_states.get(task)
     return state is None or getattr(state, "cancel_scope", True) is None
 
 
