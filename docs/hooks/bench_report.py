@@ -4,8 +4,10 @@
 saying where and when it ran). In docs/performance.md, `<!-- bench:tables -->` becomes one section
 per bench group: an inline SVG bar chart of the speedups (no script, no external asset) and the table
 of times, and `<!-- bench:about -->` the recording's header lines, `<!-- bench:headline -->` (the
-home page) the whole-app request rows, and `<!-- bench:abi3 -->` the instruction counts of
-benches/instructions.py (benches/results/abi3-instructions.json).
+home page) the whole-app request rows, `<!-- bench:abi3 -->` the instruction counts of
+benches/instructions.py (benches/results/abi3-instructions.json), `<!-- bench:instructions -->` those
+of `make bench-instr` (instructions.json) and `<!-- bench:e2e -->` the rows of `make bench-e2e`
+(e2e.json).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "benches" / "results"
 RESULTS = RESULTS_DIR / "latest.txt"
 ABI3 = RESULTS_DIR / "abi3-instructions.json"
+FRAMEWORKS_INSTRUCTIONS = RESULTS_DIR / "instructions.json"
+END_TO_END = RESULTS_DIR / "e2e.json"
 HEADLINE_GROUPS = ("request pipeline", "dependency injection")
 GROUP = re.compile(r"^== (?P<title>.+?) \(baseline: (?P<baseline>.+)\) ==$")
 ROW = re.compile(
@@ -161,6 +165,43 @@ def abi3_table() -> str:
     return "\n".join(lines)
 
 
+def instructions_table() -> str:
+    """Instructions per request (or streamed item): ferroapi, FastAPI, Starlette, raw ASGI."""
+    if not FRAMEWORKS_INSTRUCTIONS.exists():
+        return "*Not recorded yet (`make bench-instr`).*"
+    lines = [
+        "| scenario | per | ferroapi | FastAPI | Starlette | raw ASGI "
+        "| ferroapi / raw | FastAPI / ferroapi |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in json.loads(FRAMEWORKS_INSTRUCTIONS.read_text()):
+        ferro, fastapi, starlette, raw = row["ferroapi"], row["fastapi"], row["starlette"], row["raw"]
+        lines.append(
+            f"| {row['scenario']} | {row['per']} | {ferro:,.0f} | {fastapi:,.0f} | {starlette:,.0f} "
+            f"| {raw:,.0f} | {ferro / raw:.2f}x | {fastapi / ferro:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
+def e2e_table() -> str:
+    """Requests per second and latency under real servers (wrk), the four apps in one run."""
+    if not END_TO_END.exists():
+        return "*Not recorded yet (`make bench-e2e`).*"
+    lines = [
+        "| server | scenario | ferroapi req/s (p50 / p99 ms) | FastAPI | Starlette | raw ASGI "
+        "| ferroapi / FastAPI |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in json.loads(END_TO_END.read_text()):
+        cells = [
+            f"{row[fw]['rps']:,.0f} ({row[fw]['p50']:g} / {row[fw]['p99']:g})"
+            for fw in ("ferroapi", "fastapi", "starlette", "raw")
+        ]
+        ratio = row["ferroapi"]["rps"] / row["fastapi"]["rps"]
+        lines.append(f"| {row['server']} | {row['scenario']} | " + " | ".join(cells) + f" | {ratio:.2f}x |")
+    return "\n".join(lines)
+
+
 PYPI_PAGE = Path(__file__).resolve().parents[1] / "pypi.md"
 PYPI_BLOCK = re.compile(r"(<!-- bench:pypi:start -->\n).*?(<!-- bench:pypi:end -->)", re.DOTALL)
 
@@ -200,6 +241,10 @@ def on_page_markdown(markdown: str, page: Any, **_: Any) -> str:
     }
     if "<!-- bench:abi3 -->" in markdown:
         replacements["<!-- bench:abi3 -->"] = abi3_table()
+    if "<!-- bench:instructions -->" in markdown:
+        replacements["<!-- bench:instructions -->"] = instructions_table()
+    if "<!-- bench:e2e -->" in markdown:
+        replacements["<!-- bench:e2e -->"] = e2e_table()
     for marker, content in replacements.items():
         markdown = markdown.replace(marker, content)
     return markdown
