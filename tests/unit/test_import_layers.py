@@ -1,0 +1,211 @@
+"""ferroapi's modules import each other without cycles, counting every import the code makes:
+module-level, inside functions and under `TYPE_CHECKING` alike (an import hidden in a function or
+behind `TYPE_CHECKING` is still a dependency; it only moves the cycle out of sight). The layers and
+their allowed imports are described in docs/architecture.md.
+
+`from pkg import name` is an edge to `pkg` unless `pkg.name` is a module (then it is an edge to that
+module); the native module `ferroapi._ferroapi` counts as a module (its stub is `_ferroapi.pyi`).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import ferroapi
+
+ROOT = Path(ferroapi.__file__).resolve().parent
+PACKAGE = "ferroapi"
+
+# Edges (importer, imported) left out of the cycle check, each with the reason the cycle is inherent.
+# An entry whose edge no longer exists fails the test: the list only shrinks.
+ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
+    (
+        "ferroapi._pipeline.plan",
+        "ferroapi._routing.route",
+    ): "TODAY: the plan is built from an APIRoute (type-only import)",
+    (
+        "ferroapi.utils",
+        "ferroapi._routing.route",
+    ): "TODAY: generate_unique_id's APIRoute annotation (type-only import)",
+    (
+        "ferroapi._routing.request_handler",
+        "ferroapi._routing.route",
+    ): "TODAY: get_request_handler fakes an APIRoute (type-only import)",
+    (
+        "ferroapi._routing.dispatch",
+        "ferroapi._routing.router",
+    ): "TODAY: type-only import of APIRouter for its settings",
+    (
+        "ferroapi._routing.frontend",
+        "ferroapi._routing.router",
+    ): "TODAY: type-only import of APIRouter for its settings",
+    (
+        "ferroapi._routing.include",
+        "ferroapi._routing.router",
+    ): "TODAY: type-only import of APIRouter for its settings",
+    (
+        "ferroapi._routing.included",
+        "ferroapi._routing.router",
+    ): "TODAY: type-only import of APIRouter for its settings",
+    (
+        "ferroapi._routing.lifespan",
+        "ferroapi._routing.router",
+    ): "TODAY: type-only import of APIRouter for its settings",
+    (
+        "ferroapi._routing.low_priority",
+        "ferroapi._routing.router",
+    ): "TODAY: type-only import of APIRouter for its settings",
+    (
+        "ferroapi._routing.included",
+        "ferroapi._routing.dispatch",
+    ): "TODAY: function-level import of the dispatcher",
+    (
+        "ferroapi.dependencies.models",
+        "ferroapi.dependencies.plan",
+    ): "TODAY: type-only import of the dependency plan",
+    ("ferroapi.dependencies.reuse", "ferroapi.dependencies.analyze"): "TODAY: function-level import",
+    ("ferroapi.dependencies.plan", "ferroapi.dependencies.overrides"): "TODAY: function-level import",
+    ("ferroapi._compat", "ferroapi._compat.v2"): "TODAY: function-level import",
+    ("ferroapi._routing.docs", "ferroapi.applications"): "TODAY: type-only import of FastAPI",
+    ("ferroapi.openapi.utils", "ferroapi.routing"): "TODAY: function-level import of the routing façade",
+}
+
+# The FastAPI-compatible façades: they re-export what the layers define (extensions import and patch
+# names there) and no layer imports them: a layer imports the module that holds the code.
+FACADES = {
+    "ferroapi",
+    "ferroapi.applications",
+    "ferroapi.routing",
+    "ferroapi.dependencies.utils",
+}
+# Modules above every layer, that may import a façade: the façades themselves and the command line.
+FACADE_IMPORTERS_ALLOWED = FACADES | {"ferroapi.cli", "ferroapi.__main__"}
+
+
+def module_files() -> dict[str, Path]:
+    modules: dict[str, Path] = {}
+    for path in sorted([*ROOT.rglob("*.py"), *ROOT.rglob("*.pyi")]):
+        parts = [PACKAGE, *path.relative_to(ROOT).with_suffix("").parts]
+        if parts[-1] == "__init__":
+            parts.pop()
+        modules.setdefault(".".join(parts), path)
+    return modules
+
+
+def imported_modules(module: str, path: Path, modules: dict[str, Path]) -> Iterator[tuple[str, int]]:
+    """Every ferroapi module that `module` imports anywhere in its source, with the line."""
+    is_package = path.name == "__init__.py"
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module.split(".")
+                if not is_package:
+                    base.pop()
+                base = base[: len(base) - (node.level - 1)]
+                origin = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                origin = node.module or ""
+            submodules = [f"{origin}.{a.name}" for a in node.names if f"{origin}.{a.name}" in modules]
+            if len(submodules) < len(node.names):
+                targets.append(origin)
+            targets.extend(submodules)
+        for target in targets:
+            if target in modules and target != module:
+                yield target, node.lineno
+
+
+def import_graph() -> dict[str, dict[str, list[int]]]:
+    modules = module_files()
+    graph: dict[str, dict[str, list[int]]] = {name: {} for name in modules}
+    for name, path in modules.items():
+        for target, line in imported_modules(name, path, modules):
+            graph[name].setdefault(target, []).append(line)
+    return graph
+
+
+def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's algorithm, iterative; components of more than one module."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        found.append(sorted(component))
+    return found
+
+
+def test_the_analyzer_sees_every_kind_of_import() -> None:
+    graph = import_graph()
+    # module level, relative
+    assert "ferroapi._pipeline.plan" in graph["ferroapi._pipeline.render"]
+    # `from ferroapi import _ferroapi`: the native module, not the package
+    assert "ferroapi._ferroapi" in graph["ferroapi.sse"]
+    assert "ferroapi" not in graph["ferroapi.sse"]
+    # under TYPE_CHECKING
+    assert "ferroapi.applications" in graph["ferroapi"]
+
+
+def test_no_import_cycles() -> None:
+    graph = import_graph()
+    stale = [edge for edge in ALLOWED_BACK_EDGES if edge[1] not in graph.get(edge[0], {})]
+    assert not stale, f"allowlisted edges that no longer exist (remove them): {stale}"
+    pruned = {
+        name: {t for t in targets if (name, t) not in ALLOWED_BACK_EDGES} for name, targets in graph.items()
+    }
+    cycles = strongly_connected(pruned)
+    report = []
+    for component in cycles:
+        members = set(component)
+        report.append(f"cycle of {len(component)} modules:")
+        for name in component:
+            for target in sorted(pruned[name] & members):
+                report.append(f"    {name} -> {target} (line {', '.join(map(str, graph[name][target]))})")
+    assert not cycles, "\n".join(report)
+
+
+def test_layers_do_not_import_the_facades() -> None:
+    graph = import_graph()
+    offenders = [
+        f"{name} -> {target} (line {', '.join(map(str, lines))})"
+        for name, targets in sorted(graph.items())
+        if name not in FACADE_IMPORTERS_ALLOWED
+        for target, lines in sorted(targets.items())
+        if target in FACADES and (name, target) not in ALLOWED_BACK_EDGES
+    ]
+    assert not offenders, "\n".join(offenders)
