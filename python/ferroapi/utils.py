@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection
+from typing import Any, Protocol
 
 from pydantic import PydanticSchemaGenerationError as PydanticSchemaGenerationError
 from pydantic.fields import FieldInfo as FieldInfo
@@ -17,9 +18,6 @@ from ferroapi._fields import create_model_field as create_model_field
 from ferroapi.datastructures import DefaultPlaceholder, DefaultType
 from ferroapi.exceptions import FastAPIDeprecationWarning
 from ferroapi.exceptions import PydanticV1NotSupportedError as PydanticV1NotSupportedError
-
-if TYPE_CHECKING:
-    from ferroapi._routing.route import APIRoute
 
 __all__ = [
     "create_model_field",
@@ -52,7 +50,18 @@ def _operation_id(name: str, path: str, method: str) -> str:
     return f"{_NON_WORD.sub('_', f'{name}{path}')}_{method.lower()}"
 
 
-def generate_unique_id(route: APIRoute) -> str:
+class _NamedRoute(Protocol):
+    """What `generate_unique_id` reads of a route (an `APIRoute`; this module sits below routing)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def path_format(self) -> str: ...
+    @property
+    def methods(self) -> Collection[str] | None: ...
+
+
+def generate_unique_id(route: _NamedRoute) -> str:
     """The default operation id: name + path with non-word characters as "_", + first method."""
     assert route.methods
     return _operation_id(route.name, route.path_format, next(iter(route.methods)))

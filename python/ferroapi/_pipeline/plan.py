@@ -1,5 +1,8 @@
 """`RoutePlan`: everything a request needs from its route, decided once at registration.
 
+The plan is built from a `PlanSpec`, the route options it depends on, frozen: `APIRoute` builds one
+from its attributes, `get_request_handler` from its arguments. This layer knows nothing of routes.
+
 The plan is frozen; the per-request code (`handler.respond`) reads it and does only request work. The
 endpoint's source location for error messages is looked up lazily, once, on the first error.
 """
@@ -7,23 +10,53 @@ endpoint's source location for error messages is looked up lazily, once, on the 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import SchemaValidator
 from starlette.responses import JSONResponse, Response
 
+from ferroapi._compat.json_mode import calls_user_code, json_mode_matches_python
 from ferroapi.datastructures import DefaultPlaceholder
+from ferroapi.dependencies.analyze import get_flat_body_params, is_form_body
+from ferroapi.dependencies.signature import is_async_gen_callable, is_coroutine_callable
 from ferroapi.exceptions import EndpointContext
 
 if TYPE_CHECKING:
     from ferroapi._fields import ModelField
-    from ferroapi._routing.route import APIRoute
     from ferroapi.dependencies.models import Dependant
+    from ferroapi.types import IncEx
 
-__all__ = ["EndpointSite", "Lane", "RoutePlan", "build_plan"]
+__all__ = ["EndpointSite", "Lane", "PlanSpec", "RoutePlan", "build_plan"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSpec:
+    """The route options a plan is built from: the one list of them. `APIRoute` reads its attributes
+    of these names (`embed_body_fields` is its `_embed_body_fields`); `get_request_handler` takes them
+    as arguments."""
+
+    dependant: Dependant
+    body_field: ModelField | None
+    status_code: int | None
+    response_class: Any  # a Response subclass, or a DefaultPlaceholder of one
+    response_field: ModelField | None
+    stream_item_field: ModelField | None
+    is_sse_stream: bool
+    is_json_stream: bool
+    response_model_include: IncEx | None
+    response_model_exclude: IncEx | None
+    response_model_by_alias: bool
+    response_model_exclude_unset: bool
+    response_model_exclude_defaults: bool
+    response_model_exclude_none: bool
+    dependency_overrides_provider: Any
+    embed_body_fields: bool
+    strict_content_type: Any  # a bool, or a DefaultPlaceholder of one
+    max_body_size: int | None = None  # enforced by the route's app, around the handler
+    form_limits: Mapping[str, int] = field(default_factory=dict)
 
 
 class Lane(Enum):
@@ -104,7 +137,7 @@ class RoutePlan:
     needs_stacks: bool
 
 
-def _lane(route: APIRoute) -> Lane:
+def _lane(route: PlanSpec) -> Lane:
     if route.is_sse_stream:
         return Lane.SSE
     if route.is_json_stream:
@@ -141,16 +174,13 @@ def graph_facts(dependant: Dependant) -> tuple[bool, bool]:
     return _has_yield_dependency(dependant), _receives_connection(dependant)
 
 
-def _json_fast_field(route: APIRoute, is_form: bool) -> ModelField | None:
+def _json_fast_field(route: PlanSpec, is_form: bool) -> ModelField | None:
     """The body field to validate with `validate_json`: the graph's only body parameter, not
     embedded, not a form, of a type whose JSON-mode validation is python-mode validation, and whose
     validation runs none of the app's code (that runs when FastAPI runs it: after the dependencies).
     """
-    from ferroapi._compat.json_mode import calls_user_code, json_mode_matches_python
-    from ferroapi.dependencies.analyze import get_flat_body_params
-
     field = route.body_field
-    if field is None or is_form or route._embed_body_fields:
+    if field is None or is_form or route.embed_body_fields:
         return None
     body_params = get_flat_body_params(route.dependant)
     if len(body_params) != 1 or body_params[0] is not field:
@@ -161,10 +191,7 @@ def _json_fast_field(route: APIRoute, is_form: bool) -> ModelField | None:
     return field if json_mode_matches_python(schema) and not calls_user_code(schema) else None
 
 
-def build_plan(route: APIRoute) -> RoutePlan:
-    from ferroapi.dependencies.analyze import is_form_body
-    from ferroapi.dependencies.signature import is_async_gen_callable, is_coroutine_callable
-
+def build_plan(route: PlanSpec) -> RoutePlan:
     response_class = route.response_class
     actual_class = response_class.value if isinstance(response_class, DefaultPlaceholder) else response_class
     strict = route.strict_content_type
@@ -187,8 +214,8 @@ def build_plan(route: APIRoute) -> RoutePlan:
         body_field=route.body_field,
         json_fast_field=_json_fast_field(route, is_form),
         is_form=is_form,
-        form_limits={**route.form_limits},  # type: ignore[dict-item]
-        embed_body_fields=route._embed_body_fields,
+        form_limits={**route.form_limits},
+        embed_body_fields=route.embed_body_fields,
         strict_content_type=bool(strict.value if isinstance(strict, DefaultPlaceholder) else strict),
         max_body_size=route.max_body_size,
         body_read_elsewhere=is_form or _receives_connection(route.dependant),

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from starlette._utils import is_async_callable
 from starlette.concurrency import run_in_threadpool
@@ -24,43 +22,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp
 
 from ferroapi._pipeline.handler import RouteApp, respond
+from ferroapi._pipeline.plan import PlanSpec, build_plan
 from ferroapi.datastructures import Default, DefaultPlaceholder
 from ferroapi.sse import EventSourceResponse
 
 if TYPE_CHECKING:
     from ferroapi._fields import ModelField
-    from ferroapi._routing.route import APIRoute
     from ferroapi.dependencies.models import Dependant
     from ferroapi.types import IncEx
 
-__all__ = ["get_request_handler", "request_response", "route_handler"]
+__all__ = ["Handler", "get_request_handler", "request_response"]
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
-
-
-@dataclass
-class _HandlerSpec:
-    """What `build_plan` reads of a route, from `get_request_handler`'s arguments."""
-
-    dependant: Dependant
-    body_field: ModelField | None
-    status_code: int | None
-    response_class: Any
-    response_field: ModelField | None
-    response_model_include: IncEx | None
-    response_model_exclude: IncEx | None
-    response_model_by_alias: bool
-    response_model_exclude_unset: bool
-    response_model_exclude_defaults: bool
-    response_model_exclude_none: bool
-    dependency_overrides_provider: Any
-    _embed_body_fields: bool
-    strict_content_type: Any
-    stream_item_field: ModelField | None
-    is_json_stream: bool
-    form_limits: dict[str, int] = field(default_factory=dict)
-    is_sse_stream: bool = False
-    max_body_size: int | None = None  # enforced by the route's app, around the handler
 
 
 def _is_generator(call: Callable[..., Any] | None) -> bool:
@@ -88,12 +61,10 @@ def get_request_handler(
     form_limits: dict[str, int] | None = None,
 ) -> Handler:
     """`request -> response` for a path operation described by these arguments (FastAPI's factory)."""
-    from ferroapi._pipeline.plan import build_plan
-
     assert dependant.call is not None, "dependant.call must be a function"
     actual_class = response_class.value if isinstance(response_class, DefaultPlaceholder) else response_class
     is_sse = isinstance(actual_class, type) and issubclass(actual_class, EventSourceResponse)
-    spec = _HandlerSpec(
+    spec = PlanSpec(
         dependant=dependant,
         body_field=body_field,
         status_code=status_code,
@@ -106,45 +77,15 @@ def get_request_handler(
         response_model_exclude_defaults=response_model_exclude_defaults,
         response_model_exclude_none=response_model_exclude_none,
         dependency_overrides_provider=dependency_overrides_provider,
-        _embed_body_fields=embed_body_fields,
+        embed_body_fields=embed_body_fields,
         strict_content_type=strict_content_type,
         stream_item_field=stream_item_field,
         is_json_stream=is_json_stream,
         form_limits=dict(form_limits or {}),
         is_sse_stream=is_sse and _is_generator(dependant.call),
     )
-    plan = build_plan(cast("APIRoute", spec))
+    plan = build_plan(spec)
     return functools.partial(respond, plan)
-
-
-def route_handler(route: APIRoute) -> Handler:
-    """The handler of `route` (an effective route while an inclusion builds it), through whatever
-    `ferroapi.routing.get_request_handler` is now."""
-    routing = sys.modules.get("ferroapi.routing")
-    factory = getattr(routing, "get_request_handler", get_request_handler)
-    if factory is get_request_handler:
-        # The plan built at registration (again if an extension reassigned what it is built from).
-        return functools.partial(respond, route.current_plan())
-    handler: Handler = factory(
-        dependant=route.dependant,
-        body_field=route.body_field,
-        status_code=route.status_code,
-        response_class=route.response_class,
-        response_field=route.response_field,
-        response_model_include=route.response_model_include,
-        response_model_exclude=route.response_model_exclude,
-        response_model_by_alias=route.response_model_by_alias,
-        response_model_exclude_unset=route.response_model_exclude_unset,
-        response_model_exclude_defaults=route.response_model_exclude_defaults,
-        response_model_exclude_none=route.response_model_exclude_none,
-        dependency_overrides_provider=route.dependency_overrides_provider,
-        embed_body_fields=route._embed_body_fields,
-        strict_content_type=route.strict_content_type,
-        form_limits=route.form_limits,  # type: ignore[arg-type]
-        stream_item_field=route.stream_item_field,
-        is_json_stream=route.is_json_stream,
-    )
-    return handler
 
 
 def request_response(func: Callable[[Request], Awaitable[Response] | Response]) -> ASGIApp:

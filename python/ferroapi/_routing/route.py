@@ -6,9 +6,12 @@ serialization options) is decided here and frozen into `route.plan`; a request o
 
 from __future__ import annotations
 
+import functools
 import inspect
+import sys
 from collections.abc import Callable, Coroutine, Sequence
 from contextvars import ContextVar
+from dataclasses import fields
 from enum import Enum, IntEnum
 from typing import TYPE_CHECKING, Any
 
@@ -20,12 +23,14 @@ from starlette.routing import Route as StarletteRoute
 from starlette.routing import WebSocketRoute as StarletteWebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ferroapi._pipeline.handler import RouteApp
+from ferroapi._pipeline.handler import RouteApp, respond
 from ferroapi._pipeline.limits import validate_form_limits, validate_max_body_size
+from ferroapi._pipeline.plan import PlanSpec, RoutePlan, build_plan
 from ferroapi._pipeline.websocket import get_websocket_app, websocket_session
 from ferroapi._routing.annotations import stream_item_type, typed_return_annotation
 from ferroapi._routing.options import FormLimits
 from ferroapi._routing.paths import compile_path_lazily, int_param_over_digit_limit
+from ferroapi._routing.request_handler import Handler, get_request_handler
 from ferroapi._routing.routelist import mark_routes_changed
 from ferroapi.datastructures import Default, DefaultPlaceholder
 from ferroapi.dependencies.signature import declared_signature
@@ -35,7 +40,6 @@ from ferroapi.utils import generate_unique_id, is_body_allowed_for_status_code
 
 if TYPE_CHECKING:
     from ferroapi._fields import ModelField
-    from ferroapi._pipeline.plan import RoutePlan
     from ferroapi.dependencies.models import Dependant
     from ferroapi.params import Depends
 
@@ -98,41 +102,54 @@ def build_dependant(*, path: str, call: Callable[..., Any], dependencies: Sequen
     return dependant
 
 
-def _plan_inputs(route: APIRoute) -> tuple[Any, ...]:
-    """What `build_plan` reads of a route (compared by identity: `_replanned`)."""
-    return tuple(getattr(route, name, None) for name in _PLANNED_ATTRIBUTES)
+# The plan's inputs are the `PlanSpec` fields, read off the route under these attribute names.
+_SPEC_ATTRIBUTES = tuple(
+    (f.name, "_embed_body_fields" if f.name == "embed_body_fields" else f.name) for f in fields(PlanSpec)
+)
+
+
+def plan_spec(route: APIRoute) -> PlanSpec:
+    """The route's options that its plan is built from, as they are now."""
+    values: dict[str, Any] = {name: getattr(route, attribute, None) for name, attribute in _SPEC_ATTRIBUTES}
+    return PlanSpec(**values)
 
 
 def _replanned(route: APIRoute) -> bool:
-    """Whether an attribute the plan was built from was reassigned since."""
+    """Whether an attribute the plan was built from was reassigned since (compared by identity)."""
     planned = route._planned
-    return len(planned) != len(_PLANNED_ATTRIBUTES) or any(
-        getattr(route, name, None) is not value
-        for name, value in zip(_PLANNED_ATTRIBUTES, planned, strict=True)
+    return planned is None or any(
+        getattr(route, attribute, None) is not getattr(planned, name) for name, attribute in _SPEC_ATTRIBUTES
     )
 
 
-_PLANNED_ATTRIBUTES = (
-    "dependant",
-    "body_field",
-    "status_code",
-    "response_class",
-    "response_field",
-    "stream_item_field",
-    "is_sse_stream",
-    "is_json_stream",
-    "response_model_include",
-    "response_model_exclude",
-    "response_model_by_alias",
-    "response_model_exclude_unset",
-    "response_model_exclude_defaults",
-    "response_model_exclude_none",
-    "dependency_overrides_provider",
-    "_embed_body_fields",
-    "strict_content_type",
-    "max_body_size",
-    "form_limits",
-)
+def route_handler(route: APIRoute) -> Handler:
+    """The handler of `route` (an effective route while an inclusion builds it), through whatever
+    `ferroapi.routing.get_request_handler` is now."""
+    routing = sys.modules.get("ferroapi.routing")
+    factory = getattr(routing, "get_request_handler", get_request_handler)
+    if factory is get_request_handler:
+        # The plan built at registration (again if an extension reassigned what it is built from).
+        return functools.partial(respond, route.current_plan())
+    handler: Handler = factory(
+        dependant=route.dependant,
+        body_field=route.body_field,
+        status_code=route.status_code,
+        response_class=route.response_class,
+        response_field=route.response_field,
+        response_model_include=route.response_model_include,
+        response_model_exclude=route.response_model_exclude,
+        response_model_by_alias=route.response_model_by_alias,
+        response_model_exclude_unset=route.response_model_exclude_unset,
+        response_model_exclude_defaults=route.response_model_exclude_defaults,
+        response_model_exclude_none=route.response_model_exclude_none,
+        dependency_overrides_provider=route.dependency_overrides_provider,
+        embed_body_fields=route._embed_body_fields,
+        strict_content_type=route.strict_content_type,
+        form_limits=route.form_limits,  # type: ignore[arg-type]
+        stream_item_field=route.stream_item_field,
+        is_json_stream=route.is_json_stream,
+    )
+    return handler
 
 
 def _is_generator(call: Callable[..., Any]) -> bool:
@@ -149,9 +166,9 @@ class APIRoute(StarletteRoute):
     # FastAPI's effective route contexts carry the rebuilt starlette route here (None for API routes).
     starlette_route: BaseRoute | None = None
     _app: ASGIApp
-    # The route attributes the plan was built from (`_plan_inputs`): a handler built later, by an
-    # extension calling `get_route_handler()` after editing the route, gets a plan of what it is now.
-    _planned: tuple[Any, ...] = ()
+    # The route options the plan was built from: a handler built later, by an extension calling
+    # `get_route_handler()` after editing the route, gets a plan of what it is now.
+    _planned: PlanSpec | None = None
 
     @property
     def app(self) -> ASGIApp:
@@ -321,10 +338,8 @@ class APIRoute(StarletteRoute):
             self.stream_item_field = create_model_field(name, self.stream_item_type, mode="serialization")
 
     def _build_plan(self) -> RoutePlan:
-        from ferroapi._pipeline.plan import build_plan
-
-        self._planned = _plan_inputs(self)
-        return build_plan(self)
+        self._planned = spec = plan_spec(self)
+        return build_plan(spec)
 
     # ---- FastAPI's extension points -------------------------------------------------------------
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -333,8 +348,6 @@ class APIRoute(StarletteRoute):
         While an inclusion builds its effective route, this builds the effective route's handler. A
         replaced `ferroapi.routing.get_request_handler` (instrumentation does that) is used from then on.
         """
-        from ferroapi._routing.request_handler import route_handler
-
         effective = effective_route_context_var.get()
         return route_handler(
             effective if effective is not None and effective.original_route is self else self
