@@ -22,34 +22,6 @@ PACKAGE = "ferroapi"
 # An entry whose edge no longer exists fails the test: the list only shrinks.
 ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
     (
-        "ferroapi._routing.dispatch",
-        "ferroapi._routing.router",
-    ): "TODAY: type-only import of APIRouter for its settings",
-    (
-        "ferroapi._routing.frontend",
-        "ferroapi._routing.router",
-    ): "TODAY: type-only import of APIRouter for its settings",
-    (
-        "ferroapi._routing.include",
-        "ferroapi._routing.router",
-    ): "TODAY: type-only import of APIRouter for its settings",
-    (
-        "ferroapi._routing.included",
-        "ferroapi._routing.router",
-    ): "TODAY: type-only import of APIRouter for its settings",
-    (
-        "ferroapi._routing.lifespan",
-        "ferroapi._routing.router",
-    ): "TODAY: type-only import of APIRouter for its settings",
-    (
-        "ferroapi._routing.low_priority",
-        "ferroapi._routing.router",
-    ): "TODAY: type-only import of APIRouter for its settings",
-    (
-        "ferroapi._routing.included",
-        "ferroapi._routing.dispatch",
-    ): "TODAY: function-level import of the dispatcher",
-    (
         "ferroapi.dependencies.models",
         "ferroapi.dependencies.plan",
     ): "TODAY: type-only import of the dependency plan",

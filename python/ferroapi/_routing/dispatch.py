@@ -9,7 +9,7 @@ routing decision is one `resolve` call.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette import routing as starlette_routing
 from starlette._utils import get_route_path
@@ -29,11 +29,9 @@ from ferroapi._routing.included import IncludedRouter
 from ferroapi._routing.low_priority import match_low_priority
 from ferroapi._routing.observed import select_redirect_target, select_route
 from ferroapi._routing.route import STOCK_HANDLE, APIRoute, APIWebSocketRoute, set_scope_effective_route
+from ferroapi._routing.settings import RouterSettings
 from ferroapi._routing.table import NativeSegment, RouteTable
 from ferroapi.telemetry._api import TELEMETRY_SEEN
-
-if TYPE_CHECKING:
-    from ferroapi._routing.router import APIRouter
 
 __all__ = ["dispatch", "serve_selected"]
 
@@ -67,7 +65,7 @@ async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 async def _handle_full(
-    router: APIRouter, route: BaseRoute, raw_params: Any, scope: Scope, receive: Receive, send: Send
+    router: RouterSettings, route: BaseRoute, raw_params: Any, scope: Scope, receive: Receive, send: Send
 ) -> None:
     if TELEMETRY_SEEN.value:
         select_route(scope, route)
@@ -99,7 +97,7 @@ async def _handle_full(
 
 
 async def _handle_limited(
-    router: APIRouter, route: BaseRoute, scope: Scope, receive: Receive, send: Send
+    router: RouterSettings, route: BaseRoute, scope: Scope, receive: Receive, send: Send
 ) -> None:
     """A route that is not an API route (a mount, a frontend, a starlette route), under the body limit
     of the inclusion it came from (`include.with_body_limit`), else of the router."""
@@ -118,7 +116,7 @@ async def _handle_limited(
 
 
 async def _handle_partial(
-    router: APIRouter, route: BaseRoute, child_scope: Scope, scope: Scope, receive: Receive, send: Send
+    router: RouterSettings, route: BaseRoute, child_scope: Scope, scope: Scope, receive: Receive, send: Send
 ) -> None:
     scope.update(child_scope)
     if TELEMETRY_SEEN.value:
@@ -145,7 +143,7 @@ def _toggled(path: str) -> str:
     return path.rstrip("/") if path.endswith("/") else path + "/"
 
 
-async def _redirect(router: APIRouter, scope: Scope, receive: Receive, send: Send) -> None:
+async def _redirect(router: RouterSettings, scope: Scope, receive: Receive, send: Send) -> None:
     if _declared_too_large(scope, router.max_body_size):
         await _too_large(scope, receive, send)
         return
@@ -155,7 +153,7 @@ async def _redirect(router: APIRouter, scope: Scope, receive: Receive, send: Sen
 
 
 async def _not_found(
-    router: APIRouter, table: RouteTable, scope: Scope, receive: Receive, send: Send
+    router: RouterSettings, table: RouteTable, scope: Scope, receive: Receive, send: Send
 ) -> None:
     if _declared_too_large(scope, router.max_body_size):
         await _too_large(scope, receive, send)
@@ -169,7 +167,7 @@ async def _not_found(
 
 
 async def _handle_low_priority(
-    router: APIRouter, route: BaseRoute, child_scope: Scope, scope: Scope, receive: Receive, send: Send
+    router: RouterSettings, route: BaseRoute, child_scope: Scope, scope: Scope, receive: Receive, send: Send
 ) -> None:
     update_scope(scope, child_scope)
     if TELEMETRY_SEEN.value:
@@ -188,7 +186,7 @@ async def _handle_low_priority(
 
 
 async def serve_selected(
-    router: APIRouter,
+    router: RouterSettings,
     route: BaseRoute,
     match: Match,
     child_scope: Scope,
@@ -209,7 +207,9 @@ async def serve_selected(
         await _handle_limited(router, route, scope, receive, send)
 
 
-async def dispatch(router: APIRouter, table: RouteTable, scope: Scope, receive: Receive, send: Send) -> None:
+async def dispatch(
+    router: RouterSettings, table: RouteTable, scope: Scope, receive: Receive, send: Send
+) -> None:
     kind = SCOPE_HTTP if scope["type"] == "http" else SCOPE_WEBSOCKET
     method = scope.get("method", "")
     path = scope["path"] if not scope.get("root_path") else get_route_path(scope)
@@ -256,7 +256,7 @@ async def dispatch(router: APIRouter, table: RouteTable, scope: Scope, receive: 
 
 
 async def _scan(
-    router: APIRouter,
+    router: RouterSettings,
     table: RouteTable,
     kind: int,
     method: str,

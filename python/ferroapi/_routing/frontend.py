@@ -28,13 +28,13 @@ from starlette.types import Receive, Scope, Send
 from ferroapi._pipeline.lifecycle import Lifecycle
 from ferroapi._routing.frontend_files import PATH_KEY, Fallback, FrontendStaticFiles, fastapi_scope
 from ferroapi._routing.route import SCOPE_KEYS, build_dependant, scope_effective_route
+from ferroapi._routing.settings import RouterSettings
 from ferroapi.exceptions import RequestValidationError
 from ferroapi.telemetry._api import TELEMETRY_SEEN, _route_selected
 
 if TYPE_CHECKING:
     from starlette.datastructures import URLPath
 
-    from ferroapi._routing.router import APIRouter
     from ferroapi.dependencies.models import Dependant
     from ferroapi.params import Depends
 
@@ -293,7 +293,12 @@ class IncludedFrontendGroup(BaseRoute):
 
 
 def add_frontend(
-    router: APIRouter, path: str, *, directory: str | os.PathLike[str], fallback: Fallback, check_dir: bool
+    router: RouterSettings,
+    path: str,
+    *,
+    directory: str | os.PathLike[str],
+    fallback: Fallback,
+    check_dir: bool,
 ) -> None:
     """`router.frontend(...)`: one more frontend in the router's group (created on first use)."""
     normalized = normalize_frontend_path(path)

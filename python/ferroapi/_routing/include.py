@@ -26,12 +26,12 @@ from ferroapi._pipeline.handler import RouteApp
 from ferroapi._pipeline.limits import first_limit, validate_form_limits, validate_max_body_size
 from ferroapi._routing.options import STREAM_OPTIONS
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute, effective_route_context_var
+from ferroapi._routing.settings import RouterSettings
 from ferroapi.datastructures import Default, DefaultPlaceholder
 from ferroapi.dependencies.reuse import SharedAnalyses, analysis_base
 from ferroapi.utils import generate_unique_id, get_value_or_default
 
 if TYPE_CHECKING:
-    from ferroapi._routing.router import APIRouter
     from ferroapi.params import Depends
 
 __all__ = ["BODY_LIMIT_ATTRIBUTE", "IncludeContext", "check_prefix", "include_context", "with_body_limit"]
@@ -50,7 +50,7 @@ def with_body_limit(route: BaseRoute, limit: int | None) -> BaseRoute:
 class IncludeContext:
     """What one inclusion (possibly nested) adds to the included router's routes."""
 
-    included_router: APIRouter
+    included_router: RouterSettings
     prefix: str = ""
     tags: list[str | Enum] = field(default_factory=list)
     dependencies: list[Depends] = field(default_factory=list)
@@ -97,8 +97,8 @@ class IncludeContext:
     def for_include(
         cls,
         *,
-        parent_router: APIRouter,
-        included_router: APIRouter,
+        parent_router: RouterSettings,
+        included_router: RouterSettings,
         prefix: str = "",
         tags: list[str | Enum] | None = None,
         dependencies: Sequence[Depends] | None = None,
@@ -269,8 +269,8 @@ def check_prefix(prefix: str) -> None:
 
 def include_context(
     *,
-    parent: APIRouter,
-    router: APIRouter,
+    parent: RouterSettings,
+    router: RouterSettings,
     prefix: str,
     tags: list[str | Enum] | None,
     dependencies: Any,

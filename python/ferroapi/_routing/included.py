@@ -18,12 +18,11 @@ from starlette.types import Receive, Scope, Send
 
 from ferroapi._routing.include import IncludeContext, check_prefix, with_body_limit
 from ferroapi._routing.route import APIRoute
+from ferroapi._routing.settings import RouterSettings
 from ferroapi.exceptions import FastAPIError
 
 if TYPE_CHECKING:
     from starlette.datastructures import URLPath
-
-    from ferroapi._routing.router import APIRouter
 
 __all__ = ["IncludedRouter", "check_inclusion", "selecting_inclusion"]
 
@@ -31,7 +30,7 @@ __all__ = ["IncludedRouter", "check_inclusion", "selecting_inclusion"]
 class IncludedRouter(BaseRoute):
     """The entry `include_router` leaves in the parent's routes."""
 
-    def __init__(self, original_router: APIRouter, include_context: IncludeContext) -> None:
+    def __init__(self, original_router: RouterSettings, include_context: IncludeContext) -> None:
         self.original_router = original_router
         self.include_context = include_context
         self._cache: dict[int, tuple[BaseRoute, BaseRoute | None]] = {}
@@ -133,13 +132,13 @@ class IncludedRouter(BaseRoute):
 
     async def handle_selected(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve the route `select` picks, as the app's dispatcher serves its own."""
-        from ferroapi._routing.dispatch import serve_selected
-
+        router = self.original_router
         match, child_scope, route = self.select(scope)
         if route is None:
-            await self.original_router.not_found(scope, receive, send)
+            await router.not_found(scope, receive, send)
             return
-        await serve_selected(self.original_router, route, match, child_scope, scope, receive, send)
+        # The dispatcher (above this module) serves it, reached through the router that holds it.
+        await router.serve_selected(router, route, match, child_scope, scope, receive, send)
 
     # FastAPI's private names for the same, which tests and integrations reach for.
     def effective_candidates(self) -> list[BaseRoute]:
@@ -189,7 +188,7 @@ def _selecting(scope: Scope, inclusion: IncludedRouter) -> Iterator[None]:
             scope[_SELECTING_KEY] = previous
 
 
-def _includes(container: APIRouter, router: APIRouter, seen: set[int]) -> bool:
+def _includes(container: RouterSettings, router: RouterSettings, seen: set[int]) -> bool:
     """Whether `container` includes `router`, directly or through inclusions (cycles stop the walk)."""
     if id(container) in seen:
         return False
@@ -201,7 +200,7 @@ def _includes(container: APIRouter, router: APIRouter, seen: set[int]) -> bool:
     )
 
 
-def check_inclusion(parent: APIRouter, router: APIRouter, prefix: str) -> None:
+def check_inclusion(parent: RouterSettings, router: RouterSettings, prefix: str) -> None:
     """FastAPI's refusals: a router into itself or into a router it includes, a bad prefix, and an
     empty prefix in front of a route with an empty path."""
     assert parent is not router, (

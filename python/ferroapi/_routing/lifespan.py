@@ -8,12 +8,11 @@ import inspect
 import types
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from starlette.types import Lifespan
 
-if TYPE_CHECKING:
-    from ferroapi._routing.router import APIRouter
+from ferroapi._routing.settings import RouterSettings
 
 _T = TypeVar("_T")
 
@@ -47,7 +46,7 @@ def _from_generator(lifespan: Callable[[Any], Generator[Any, Any, Any]]) -> Life
 class DefaultLifespan:
     """Runs the router's `on_startup` handlers on enter and `on_shutdown` handlers on exit."""
 
-    def __init__(self, router: APIRouter) -> None:
+    def __init__(self, router: RouterSettings) -> None:
         self._router = router
 
     async def __aenter__(self) -> None:
@@ -69,7 +68,7 @@ async def run_handlers(handlers: Iterable[Callable[[], Any]]) -> None:
             handler()
 
 
-def lifespan_context(router: APIRouter, lifespan: Any) -> Lifespan[Any]:
+def lifespan_context(router: RouterSettings, lifespan: Any) -> Lifespan[Any]:
     if lifespan is None:
         return DefaultLifespan(router)
     if inspect.isasyncgenfunction(lifespan):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
@@ -20,9 +19,7 @@ from ferroapi._routing.frontend import FrontendRouteGroup, IncludedFrontendGroup
 from ferroapi._routing.include import with_body_limit
 from ferroapi._routing.included import IncludedRouter
 from ferroapi._routing.routelist import _Epoch
-
-if TYPE_CHECKING:
-    from ferroapi._routing.router import APIRouter
+from ferroapi._routing.settings import RouterSettings
 
 __all__ = ["IncludedRouterEntry", "included_low_priority_routes", "low_priority_routes", "match_low_priority"]
 
@@ -35,7 +32,7 @@ _groups: weakref.WeakKeyDictionary[
 ] = weakref.WeakKeyDictionary()
 
 
-def low_priority_routes(router: APIRouter) -> list[BaseRoute]:
+def low_priority_routes(router: RouterSettings) -> list[BaseRoute]:
     """The router's low-priority candidates in FastAPI's order (own first, then the inclusions')."""
     candidates: list[BaseRoute] = list(router._low_priority_routes)
     for route in list(router.routes):

@@ -22,6 +22,7 @@ from ferroapi._pipeline.limits import (
     validate_max_body_size,
 )
 from ferroapi._routing.dispatch import dispatch
+from ferroapi._routing.dispatch import serve_selected as dispatch_selected
 from ferroapi._routing.frontend import FrontendRouteGroup, add_frontend
 from ferroapi._routing.frontend_files import Fallback, resolve_check_dir
 from ferroapi._routing.include import check_prefix, include_context
@@ -31,6 +32,7 @@ from ferroapi._routing.low_priority import IncludedRouterEntry, low_priority_rou
 from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute
 from ferroapi._routing.routelist import RouteList, _Epoch
+from ferroapi._routing.settings import RouterSettings
 from ferroapi._routing.table import RouteTable, compile_table
 from ferroapi.datastructures import Default
 from ferroapi.types import DecoratedCallable
@@ -212,6 +214,20 @@ class APIRouter(starlette_routing.Router):
             await inclusion.handle_selected(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    @staticmethod
+    async def serve_selected(
+        router: RouterSettings,
+        route: BaseRoute,
+        match: Match,
+        child_scope: Scope,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        """Serve the route an inclusion of this router selected by its own `matches` (the inclusion
+        module sits below the dispatcher, so it reaches it through the router: `RouterSettings`)."""
+        await dispatch_selected(router, route, match, child_scope, scope, receive, send)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
