@@ -22,6 +22,16 @@ from ferroapi import params
 from ferroapi._compat.shared import lenient_issubclass
 from ferroapi._fields import ModelField
 from ferroapi._foreign import adopt_declaration
+
+# The whole-graph helpers are part of this module's interface (docs/contracts.md).
+from ferroapi.dependencies.flat import (
+    get_body_field,
+    get_flat_body_params,
+    get_flat_dependant,
+    get_flat_params,
+    is_form_body,
+    should_embed_body_fields,
+)
 from ferroapi.dependencies.models import Dependant
 from ferroapi.dependencies.param import ParamDetails, analyze_param, injected_types
 from ferroapi.dependencies.reuse import copy_dependant, current_base
@@ -233,12 +243,22 @@ def build_route_dependant(
     return dependant, body_params, should_embed_body_fields(body_params)
 
 
-# The whole-graph helpers are part of this module's interface (docs/contracts.md).
-from ferroapi.dependencies.flat import (  # noqa: E402
-    get_body_field,
-    get_flat_body_params,
-    get_flat_dependant,
-    get_flat_params,
-    is_form_body,
-    should_embed_body_fields,
-)
+def analyse_override(original: Dependant, override: Callable[..., Any]) -> Dependant:
+    """The dependant that runs `override` where `original` was declared.
+
+    Analysed once per place it replaces, then reused by every plan (and overrides version).
+    """
+    per_original = original.analysed_overrides
+    cached = per_original.get(id(override))
+    if cached is not None and cached[0] is override:
+        return cached[1]
+    dependant = get_dependant(
+        path=original.path or "",
+        call=override,
+        name=original.name,
+        parent_oauth_scopes=original.oauth_scopes,
+        scope=original.scope,
+        concurrency=original.concurrency,
+    )
+    per_original[id(override)] = (override, dependant)
+    return dependant

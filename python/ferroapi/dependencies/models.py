@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal, SupportsIndex
+from typing import Any, Literal, SupportsIndex
 
 from ferroapi._fields import ModelField
 from ferroapi._foreign import is_foreign_security_scheme
@@ -36,9 +36,6 @@ from ferroapi.dependencies.signature import (  # the _cached names: FastAPI's, k
     unwrap_call,
 )
 from ferroapi.types import DependencyCacheKey
-
-if TYPE_CHECKING:
-    from ferroapi.dependencies.plan import SolvePlan
 
 __all__ = ["GRAPH_EPOCH", "CacheKey", "Dependant", "SecurityRequirement", "TrackedList", "seal"]
 
@@ -147,10 +144,11 @@ class Dependant:
     scope: Literal["function", "request"] | None = None
     concurrency: DependencyConcurrency | None = None
     # --- ferroapi's caches: not part of FastAPI's constructor, never a reason to recompile ---
-    # The compiled per-request plan (dependencies.plan), built on first solve.
-    plan: SolvePlan | None = field(default=None, init=False, repr=False)
+    # The compiled per-request plan (a `dependencies.plan.SolvePlan`, typed Any: this module sits
+    # below the plan's), built on first solve.
+    plan: Any = field(default=None, init=False, repr=False)
     # (overrides mapping, its version, plan) of the last overrides seen (dependencies.overrides).
-    overrides_plan: tuple[Any, Any, SolvePlan] | None = field(default=None, init=False, repr=False)
+    overrides_plan: tuple[Any, Any, Any] | None = field(default=None, init=False, repr=False)
     # Overrides analysed in this dependant's place: id(override) -> (override, its dependant).
     analysed_overrides: dict[int, tuple[Any, Dependant]] = field(default_factory=dict, init=False, repr=False)
     # Part of a compiled graph: from now on a change bumps GRAPH_EPOCH.

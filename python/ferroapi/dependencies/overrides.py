@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from ferroapi.dependencies.models import GRAPH_EPOCH, Dependant
 from ferroapi.dependencies.plan import SolvePlan, compile_plan
 
-__all__ = ["EPOCH", "OverridesDict", "analyse_override", "plan_for"]
+__all__ = ["EPOCH", "OverridesDict", "plan_for"]
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -79,29 +79,6 @@ class OverridesDict(dict[Call, Call]):
         return OverridesDict(self)
 
 
-def analyse_override(original: Dependant, override: Call) -> Dependant:
-    """The dependant that runs `override` where `original` was declared.
-
-    Analysed once per place it replaces, then reused by every plan (and overrides version).
-    """
-    per_original = original.analysed_overrides
-    cached = per_original.get(id(override))
-    if cached is not None and cached[0] is override:
-        return cached[1]
-    from ferroapi.dependencies.analyze import get_dependant
-
-    dependant = get_dependant(
-        path=original.path or "",
-        call=override,
-        name=original.name,
-        parent_oauth_scopes=original.oauth_scopes,
-        scope=original.scope,
-        concurrency=original.concurrency,
-    )
-    per_original[id(override)] = (override, dependant)
-    return dependant
-
-
 def _version(overrides: Mapping[Call, Call]) -> Any:
     if isinstance(overrides, OverridesDict):
         return overrides.version
@@ -113,7 +90,7 @@ def plan_for(dependant: Dependant, provider: Any) -> SolvePlan:
     """The plan of `dependant` under `provider.dependency_overrides` (cached per overrides version)."""
     overrides = getattr(provider, "dependency_overrides", None) if provider is not None else None
     if not overrides:
-        plan = dependant.plan
+        plan: SolvePlan | None = dependant.plan
         if plan is None or plan.epoch != GRAPH_EPOCH[0]:
             plan = dependant.plan = compile_plan(dependant)
         return plan
@@ -125,7 +102,8 @@ def plan_for(dependant: Dependant, provider: Any) -> SolvePlan:
         and cached[1] == version
         and cached[2].epoch == GRAPH_EPOCH[0]
     ):
-        return cached[2]
-    plan = compile_plan(dependant, overrides)
-    dependant.overrides_plan = (overrides, version, plan)
-    return plan
+        hit: SolvePlan = cached[2]
+        return hit
+    compiled = compile_plan(dependant, overrides)
+    dependant.overrides_plan = (overrides, version, compiled)
+    return compiled

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from ferroapi.dependencies.analyze import analyse_override
 from ferroapi.dependencies.body import BodyReader
 from ferroapi.dependencies.extract import ModelReader, ParamReader, make_param_reader
 from ferroapi.dependencies.models import GRAPH_EPOCH, CacheKey, Dependant, seal
@@ -153,6 +154,4 @@ def _walk(
 def _resolve(sub: Dependant, overrides: Overrides) -> tuple[Dependant, Dependant | None]:
     if not overrides or sub.call is None or sub.call not in overrides:
         return sub, None
-    from ferroapi.dependencies.overrides import analyse_override
-
     return analyse_override(sub, overrides[sub.call]), sub

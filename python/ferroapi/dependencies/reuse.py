@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferroapi.dependencies.models import Dependant
 from ferroapi.dependencies.signature import declared_signature
+from ferroapi.utils import get_path_param_names
 
 if TYPE_CHECKING:
     from ferroapi import params
@@ -77,8 +78,6 @@ def _base_for(
 ) -> AnalysisBase:
     """The original graph is reused only when it is what analysis gives for `call` with the
     parameter-less `dependencies` first (a custom route class may have built another one)."""
-    from ferroapi.dependencies.analyze import get_path_param_names
-
     own = list(dependencies)
     subs = dependant.dependencies if dependant is not None else []
     if (
