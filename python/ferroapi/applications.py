@@ -35,7 +35,6 @@ from ferroapi._foreign import counterpart_exception, foreign_exception_classes
 from ferroapi._pipeline.app_limit import AppBodyLimitMiddleware
 from ferroapi._pipeline.entry import AppEntry
 from ferroapi._pipeline.limits import DEFAULT_MAX_BODY_SIZE
-from ferroapi._routing.docs import add_docs_routes, openapi_document
 from ferroapi._routing.frontend_files import Fallback, resolve_check_dir
 from ferroapi._routing.observed import observe_requests
 from ferroapi._routing.options import FormLimits, RouteOptions
@@ -55,6 +54,7 @@ from ferroapi.exceptions import (
     WebSocketRequestValidationError,
 )
 from ferroapi.middleware.asyncexitstack import AsyncExitStackMiddleware as AsyncExitStackMiddleware
+from ferroapi.openapi.docs_routes import add_docs_routes, openapi_document
 from ferroapi.params import Depends as Depends
 from ferroapi.telemetry import TelemetryConfig
 from ferroapi.telemetry._api import SCOPE_KEY, default_telemetry_config

@@ -16,7 +16,7 @@ from pydantic_core import PydanticUndefined
 from typing_extensions import Unpack
 
 from ferroapi import params
-from ferroapi._compat import Undefined as Undefined
+from ferroapi._compat.shared import Undefined as Undefined
 from ferroapi.datastructures import _Unset as _Unset
 from ferroapi.openapi._example import Example as Example
 from ferroapi.params import BodyKwargs, FieldKwargs, FormKwargs, HeaderKwargs

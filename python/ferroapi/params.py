@@ -20,7 +20,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 from typing_extensions import TypedDict, Unpack, deprecated
 
-from ferroapi._compat import Undefined as Undefined
+from ferroapi._compat.shared import Undefined as Undefined
 from ferroapi.concurrency import DependencyConcurrency
 from ferroapi.concurrency import _DependencyConcurrency as _DependencyConcurrency
 from ferroapi.datastructures import _Unset

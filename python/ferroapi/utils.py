@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from pydantic import PydanticSchemaGenerationError as PydanticSchemaGenerationError
 from pydantic.fields import FieldInfo as FieldInfo
 
-from ferroapi._compat import Undefined as Undefined
+from ferroapi._compat.shared import Undefined as Undefined
 from ferroapi._compat.shared import annotation_is_pydantic_v1 as annotation_is_pydantic_v1
 from ferroapi._fields import ModelField as ModelField
 from ferroapi._fields import _invalid_args_message as _invalid_args_message

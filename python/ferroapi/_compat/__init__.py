@@ -9,11 +9,13 @@ on first use: they pull in the document generator, which an app that serves no d
 from typing import Any
 
 from pydantic import PydanticSchemaGenerationError as PydanticSchemaGenerationError
-from pydantic_core import PydanticUndefined, Url
+from pydantic_core import Url
 from pydantic_core.core_schema import with_info_plain_validator_function as with_info_plain_validator_function
 
 from ferroapi._compat.shared import (
     PYDANTIC_VERSION_MINOR_TUPLE,
+    RequiredParam,
+    Undefined,
     annotation_is_pydantic_v1,
     field_annotation_is_complex,
     field_annotation_is_scalar,
@@ -29,10 +31,6 @@ from ferroapi._compat.shared import (
     sequence_types,
     value_is_sequence,
 )
-
-# "No value given": a required parameter's default, a missing request value.
-Undefined = PydanticUndefined
-RequiredParam = PydanticUndefined
 
 __all__ = [
     "PYDANTIC_VERSION_MINOR_TUPLE",
@@ -79,6 +77,8 @@ _FROM_V2 = frozenset(
 
 def __getattr__(name: str) -> Any:
     if name in _FROM_V2:
+        # Imported on first use (the document generator's start-up cost); no module below this
+        # façade imports it (tests/unit/test_import_layers.py).
         from ferroapi._compat import v2
 
         value = globals()[name] = getattr(v2, name)

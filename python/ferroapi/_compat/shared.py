@@ -17,10 +17,13 @@ from typing import Annotated, Any, TypeGuard, TypeVar, Union, get_args, get_orig
 
 from pydantic import BaseModel
 from pydantic.version import VERSION as PYDANTIC_VERSION
+from pydantic_core import PydanticUndefined
 from starlette.datastructures import UploadFile
 
 __all__ = [
     "PYDANTIC_VERSION_MINOR_TUPLE",
+    "RequiredParam",
+    "Undefined",
     "WithArgsTypes",
     "annotation_is_pydantic_v1",
     "field_annotation_is_complex",
@@ -41,6 +44,11 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+
+# "No value given": a required parameter's default, a missing request value (FastAPI's names, which
+# `ferroapi._compat` re-exports; the modules below that façade import them from here).
+Undefined = PydanticUndefined
+RequiredParam = PydanticUndefined
 
 PYDANTIC_VERSION_MINOR_TUPLE: tuple[int, ...] = tuple(int(part) for part in PYDANTIC_VERSION.split(".")[:2])
 

@@ -27,6 +27,8 @@ from ferroapi._compat.v2 import get_flat_models_from_fields as get_flat_models_f
 from ferroapi._compat.v2 import get_model_name_map as get_model_name_map
 from ferroapi._compat.v2 import get_schema_from_model_field as get_schema_from_model_field
 from ferroapi._fields import ModelField as ModelField
+from ferroapi._routing.contexts import RouteContext
+from ferroapi._routing.included import IncludedRouter
 from ferroapi.datastructures import DefaultPlaceholder as DefaultPlaceholder
 from ferroapi.datastructures import _Unset as _Unset
 from ferroapi.encoders import jsonable_encoder
@@ -121,9 +123,6 @@ def _get_api_route_for_openapi(route_context: Any) -> Any | None:
 def _api_routes(routes: Iterable[Any]) -> list[Any]:
     """The documented routes: `RouteContext`s (FastAPI's tests pass them) stand for their effective
     route when the original is an API route; included routers stand for their effective routes."""
-    from ferroapi._routing.included import IncludedRouter
-    from ferroapi.routing import RouteContext
-
     found: list[Any] = []
     for route in routes:
         if isinstance(route, RouteContext):

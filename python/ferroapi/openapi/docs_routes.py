@@ -1,27 +1,93 @@
 """The app's OpenAPI document and the documentation routes it adds: /openapi.json, Swagger UI, its
-OAuth2 redirect, ReDoc."""
+OAuth2 redirect, ReDoc.
+
+The app is read through `DocsApp` (what these read and write of a `FerroAPI`): this module sits below
+`ferroapi.applications`, which calls it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import BaseRoute
 
 from ferroapi._routing.routelist import _Epoch
+from ferroapi.openapi import docs
 
-if TYPE_CHECKING:
-    from ferroapi.applications import FerroAPI
+__all__ = ["DocsApp", "add_docs_routes", "openapi_document"]
 
 
-def openapi_document(app: FerroAPI) -> dict[str, Any]:
+class _Routes(Protocol):
+    def effective_routes(self) -> list[BaseRoute]: ...
+
+
+class DocsApp(Protocol):
+    """What the document and the docs routes read of the app (a `FerroAPI`)."""
+
+    # the generated document, cached (written here)
+    openapi_schema: dict[str, Any] | None
+    _openapi_epoch: int | None
+    _generated_openapi: dict[str, Any] | None
+
+    @property
+    def router(self) -> _Routes: ...
+    @property
+    def webhooks(self) -> _Routes: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def openapi_version(self) -> str: ...
+    @property
+    def summary(self) -> str | None: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def terms_of_service(self) -> str | None: ...
+    @property
+    def contact(self) -> dict[str, Any] | None: ...
+    @property
+    def license_info(self) -> dict[str, Any] | None: ...
+    @property
+    def openapi_tags(self) -> list[dict[str, Any]] | None: ...
+    @property
+    def servers(self) -> list[dict[str, Any]]: ...
+    @property
+    def separate_input_output_schemas(self) -> bool: ...
+    @property
+    def openapi_external_docs(self) -> dict[str, Any] | None: ...
+    @property
+    def openapi_url(self) -> str | None: ...
+    @property
+    def root_path_in_servers(self) -> bool: ...
+    @property
+    def docs_url(self) -> str | None: ...
+    @property
+    def redoc_url(self) -> str | None: ...
+    @property
+    def swagger_ui_oauth2_redirect_url(self) -> str | None: ...
+    @property
+    def swagger_ui_init_oauth(self) -> dict[str, Any] | None: ...
+    @property
+    def swagger_ui_parameters(self) -> dict[str, Any] | None: ...
+
+    def openapi(self) -> dict[str, Any]: ...
+    def add_route(self, *args: Any, **kwargs: Any) -> None: ...
+    def mount(self, *args: Any, **kwargs: Any) -> None: ...
+
+
+def openapi_document(app: DocsApp) -> dict[str, Any]:
     """`app.openapi()`: generated on first use and again after any route list changes."""
     assigned = app.openapi_schema
     # A document the user assigned is theirs (FastAPI keeps it); ours is rebuilt when routes change.
     fresh = app._openapi_epoch == _Epoch.value
     if assigned is not None and (assigned is not app._generated_openapi or fresh):
         return assigned
+    # The generator is imported on first use: an app that serves no document never loads it.
     from ferroapi.openapi.utils import get_openapi
 
     app._openapi_epoch = _Epoch.value
@@ -57,7 +123,7 @@ class _Assets:
     local: bool = False
 
 
-def add_docs_routes(app: FerroAPI) -> None:
+def add_docs_routes(app: DocsApp) -> None:
     openapi_url = app.openapi_url
     if not openapi_url:
         return
@@ -82,21 +148,17 @@ def add_docs_routes(app: FerroAPI) -> None:
         assets.local = _mount_assets(app)
 
 
-def _mount_assets(app: FerroAPI) -> bool:
+def _mount_assets(app: DocsApp) -> bool:
     """Serve Swagger UI's and ReDoc's files from the app (no CDN); False if the bundle is missing."""
-    from ferroapi.openapi.docs import DOCS_STATIC_PATH, docs_static_app
-
     try:
-        static = docs_static_app()
+        static = docs.docs_static_app()
     except (ImportError, RuntimeError):
         return False
-    app.mount(DOCS_STATIC_PATH, static, name="docs_static")
+    app.mount(docs.DOCS_STATIC_PATH, static, name="docs_static")
     return True
 
 
-def _add_swagger_ui(app: FerroAPI, openapi_url: str, assets: _Assets) -> None:
-    from ferroapi.openapi import docs
-
+def _add_swagger_ui(app: DocsApp, openapi_url: str, assets: _Assets) -> None:
     assert app.docs_url is not None
 
     async def swagger_ui_html(request: Request) -> HTMLResponse:
@@ -129,9 +191,7 @@ def _add_swagger_ui(app: FerroAPI, openapi_url: str, assets: _Assets) -> None:
         app.add_route(app.swagger_ui_oauth2_redirect_url, swagger_ui_redirect, include_in_schema=False)
 
 
-def _add_redoc(app: FerroAPI, openapi_url: str, assets: _Assets) -> None:
-    from ferroapi.openapi import docs
-
+def _add_redoc(app: DocsApp, openapi_url: str, assets: _Assets) -> None:
     assert app.redoc_url is not None
 
     async def redoc_html(request: Request) -> HTMLResponse:
