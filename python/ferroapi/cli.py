@@ -99,6 +99,7 @@ def _module_name(path: Path) -> tuple[str, Path]:
 
 
 def _find_app(module: Any, app_name: str | None) -> str:
+    # Imported once an app is looked for: `ferroapi --help` does not load the framework.
     from ferroapi.applications import FerroAPI
 
     if app_name is not None:
@@ -290,6 +291,7 @@ def serve(argv: Sequence[str] | None = None) -> None:
     if options.server == "granian":
         _serve_granian(target, options, reload_dirs)
         return
+    # The servers are optional dependencies, imported for the one chosen.
     import uvicorn
 
     uvicorn.run(
@@ -312,6 +314,7 @@ _GRANIAN_TARGET_ENV = "FERROAPI_SERVE_TARGET"
 
 
 def _serve_granian(target: Target, options: argparse.Namespace, reload_dirs: list[str] | None) -> None:
+    # The servers are optional dependencies, imported for the one chosen.
     from granian import Granian
     from granian.constants import Interfaces
     from granian.log import LogLevels
@@ -349,6 +352,7 @@ def granian_app() -> Any:
     app = getattr(importlib.import_module(spec["module"]), spec["attribute"])
     if not spec["proxy_headers"]:
         return app
+    # granian is an optional dependency (this runs in its workers only).
     from granian.utils.proxies import wrap_asgi_with_proxy_headers
 
     return wrap_asgi_with_proxy_headers(app, trusted_hosts=spec["forwarded_allow_ips"])

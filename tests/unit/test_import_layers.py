@@ -160,3 +160,44 @@ def test_layers_do_not_import_the_facades() -> None:
         if target in FACADES and (name, target) not in ALLOWED_BACK_EDGES
     ]
     assert not offenders, "\n".join(offenders)
+
+
+def _function_level_imports(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Imports inside a function body (not under a module-level `if TYPE_CHECKING:`)."""
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(function):
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    yield node
+
+
+def _guarded_by_import_error(tree: ast.Module) -> set[int]:
+    """Lines of imports in a `try:` that catches ImportError: probing an optional dependency."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(
+            "ImportError" in ast.unparse(handler.type) for handler in node.handlers if handler.type
+        ):
+            for child in node.body:
+                if isinstance(child, ast.Import | ast.ImportFrom):
+                    lines.add(child.lineno)
+    return lines
+
+
+def test_function_level_imports_say_why() -> None:
+    """An import inside a function hides a dependency: it is there only to defer a real start-up
+    cost or an optional dependency, and a comment on it (or just above it) says which."""
+    unexplained = []
+    for name, path in module_files().items():
+        if path.suffix != ".py":
+            continue
+        source = path.read_text(encoding="utf-8").splitlines()
+        tree = ast.parse("\n".join(source), str(path))
+        guarded = _guarded_by_import_error(tree)
+        for node in _function_level_imports(tree):
+            if node.lineno in guarded:
+                continue
+            nearby = source[max(0, node.lineno - 4) : node.lineno]
+            if not any("#" in line for line in nearby):
+                unexplained.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
+    assert not unexplained, "\n".join(unexplained)

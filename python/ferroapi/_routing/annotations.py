@@ -14,13 +14,13 @@ from collections.abc import (
 )
 from typing import Any, get_args, get_origin
 
+from ferroapi.dependencies.signature import get_typed_signature
+
 _STREAM_ORIGINS = frozenset({AsyncIterable, AsyncIterator, AsyncGenerator, Iterable, Iterator, Generator})
 
 
 def typed_return_annotation(call: Callable[..., Any]) -> Any:
     """The return annotation with string (forward) references evaluated; None when absent."""
-    from ferroapi.dependencies.signature import get_typed_signature
-
     try:
         signature = get_typed_signature(call)  # the one the parameter analysis read (cached)
     except (TypeError, ValueError):

@@ -29,6 +29,8 @@ from ferroapi._pipeline.lifecycle import Lifecycle
 from ferroapi._routing.frontend_files import PATH_KEY, Fallback, FrontendStaticFiles, fastapi_scope
 from ferroapi._routing.route import SCOPE_KEYS, build_dependant, scope_effective_route
 from ferroapi._routing.settings import RouterSettings
+from ferroapi.dependencies.analyze import get_flat_dependant, should_embed_body_fields
+from ferroapi.dependencies.solve import solve
 from ferroapi.exceptions import RequestValidationError
 from ferroapi.telemetry._api import TELEMETRY_SEEN, _route_selected
 
@@ -151,8 +153,6 @@ def _frontend_endpoint() -> None:
 
 
 def _frontend_dependant(dependencies: Sequence[Depends]) -> tuple[Dependant, bool]:
-    from ferroapi.dependencies.analyze import get_flat_dependant, should_embed_body_fields
-
     dependant = build_dependant(path="", call=_frontend_endpoint, dependencies=dependencies)
     embed = should_embed_body_fields(get_flat_dependant(dependant).body_params)
     return dependant, embed
@@ -233,8 +233,6 @@ async def _serve_with_dependencies(
 ) -> None:
     """Solve the frontend's dependencies, then send the file with what they added (headers, cookies,
     background tasks); yield-dependencies are torn down after the response is sent."""
-    from ferroapi.dependencies.solve import solve
-
     lifecycle = Lifecycle()
     try:
         solved = await solve(

@@ -23,6 +23,7 @@ from starlette.routing import Route as StarletteRoute
 from starlette.routing import WebSocketRoute as StarletteWebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ferroapi._fields import create_model_field
 from ferroapi._pipeline.handler import RouteApp, respond
 from ferroapi._pipeline.limits import validate_form_limits, validate_max_body_size
 from ferroapi._pipeline.plan import PlanSpec, RoutePlan, build_plan
@@ -33,6 +34,13 @@ from ferroapi._routing.paths import compile_path_lazily, int_param_over_digit_li
 from ferroapi._routing.request_handler import Handler, get_request_handler
 from ferroapi._routing.routelist import mark_routes_changed
 from ferroapi.datastructures import Default, DefaultPlaceholder
+from ferroapi.dependencies.analyze import (
+    get_body_field,
+    get_dependant,
+    get_flat_dependant,
+    get_parameterless_sub_dependant,
+    should_embed_body_fields,
+)
 from ferroapi.dependencies.signature import declared_signature
 from ferroapi.sse import EventSourceResponse, ServerSentEvent
 from ferroapi.types import IncEx
@@ -93,8 +101,6 @@ def _subclass(value: Any, cls: type) -> bool:
 
 def build_dependant(*, path: str, call: Callable[..., Any], dependencies: Sequence[Depends]) -> Dependant:
     """The endpoint's dependency graph with the route-level `dependencies=[...]` first."""
-    from ferroapi.dependencies.analyze import get_dependant, get_parameterless_sub_dependant
-
     dependant = get_dependant(path=path, call=call, scope="function")
     dependant.dependencies[:0] = [
         get_parameterless_sub_dependant(depends=depends, path=path) for depends in dependencies
@@ -276,8 +282,6 @@ class APIRoute(StarletteRoute):
 
     # ---- registration-time analysis -------------------------------------------------------------
     def _additional_response_fields(self) -> dict[int | str, ModelField]:
-        from ferroapi._fields import create_model_field
-
         fields: dict[int | str, ModelField] = {}
         for code, response in self.responses.items():
             assert isinstance(response, dict), "An additional response must be a dict"
@@ -291,8 +295,6 @@ class APIRoute(StarletteRoute):
         return fields
 
     def _analyse_dependencies(self) -> None:
-        from ferroapi.dependencies.analyze import get_body_field, get_flat_dependant, should_embed_body_fields
-
         # The endpoint's `__signature__` now: an inclusion re-reads the parameters if it changes.
         self.analysed_signature = declared_signature(self.endpoint)
         self.dependant = build_dependant(
@@ -305,8 +307,6 @@ class APIRoute(StarletteRoute):
         )
 
     def _analyse_response(self, response_model: Any) -> None:
-        from ferroapi._fields import create_model_field
-
         generator = _is_generator(self.endpoint)
         default_class = isinstance(self.response_class, DefaultPlaceholder)
         sse_class = _subclass(self.response_class, EventSourceResponse)
@@ -395,8 +395,6 @@ class APIWebSocketRoute(StarletteWebSocketRoute):
         dependencies: Sequence[Depends] | None = None,
         dependency_overrides_provider: Any | None = None,
     ) -> None:
-        from ferroapi.dependencies.analyze import get_flat_dependant, should_embed_body_fields
-
         self.path = path
         self.endpoint = endpoint
         self.name = get_name(endpoint) if name is None else name

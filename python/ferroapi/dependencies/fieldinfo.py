@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from copy import copy
+from dataclasses import is_dataclass
 from functools import cache
 from typing import Any, get_args
 
@@ -84,8 +85,6 @@ def model_fields(model: type[BaseModel]) -> list[ModelField]:
 
 
 def _is_dataclass(annotation: Any) -> bool:
-    from dataclasses import is_dataclass
-
     return is_dataclass(annotation)
 
 

@@ -39,7 +39,7 @@ __all__ = ["ParamDetails", "analyze_param", "injected_types"]
 
 @cache
 def injected_types() -> tuple[type[Any], ...]:
-    # Imported late: ferroapi.security imports the parameter functions this package sits beside.
+    # Imported on first use: the security package loads the OpenAPI models, a start-up cost.
     from ferroapi.security.oauth2 import SecurityScopes
 
     return (Request, WebSocket, HTTPConnection, Response, StarletteBackgroundTasks, SecurityScopes)

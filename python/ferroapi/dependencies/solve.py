@@ -275,6 +275,7 @@ def _inject(step: Step, state: _RequestState, values: dict[str, Any]) -> None:
             state.response = new_sub_response()
         values[dependant.response_param_name] = state.response
     if dependant.security_scopes_param_name:
+        # Imported here, not at start-up: the security package loads the OpenAPI models.
         from ferroapi.security.oauth2 import SecurityScopes
 
         values[dependant.security_scopes_param_name] = SecurityScopes(scopes=list(step.oauth_scopes))

@@ -64,6 +64,8 @@ swagger_ui_default_parameters: dict[str, Any] = {
 @cache
 def swagger_ui_assets_dir() -> Path:
     """The folder of Swagger UI's distribution files inside the `swagger-ui-bundle-v2` package."""
+    # Imported when the assets are first mounted: if it is missing, the pages use the CDN instead
+    # (`docs_routes._mount_assets` catches the ImportError).
     from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
     return Path(str(swagger_ui_path))

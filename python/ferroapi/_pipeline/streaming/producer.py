@@ -167,6 +167,7 @@ def threadsafe_wake() -> Wake:
     try:
         return asyncio.get_running_loop().call_soon_threadsafe
     except RuntimeError:  # not asyncio: anyio's other backend
+        # trio is optional: only an app run on anyio's trio backend gets here.
         import trio
 
         return trio.lowlevel.current_trio_token().run_sync_soon
