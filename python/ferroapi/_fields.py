@@ -53,7 +53,7 @@ _ANNOTATED: Any = Annotated
 _ADAPTERS: dict[Hashable, TypeAdapter[Any]] = {}
 _ADAPTER_CACHE_LIMIT = 4096
 # A JSON body this large holds many distinct values: `try_validate_json` stops caching strings, and
-# the pipeline pauses the cyclic GC while the body's objects live (`_pipeline/gc_pause.py`).
+# the pipeline pauses the cyclic GC while the body's objects live (`_gc_pause.py`).
 LARGE_DOCUMENT_BYTES = 64 * 1024
 
 

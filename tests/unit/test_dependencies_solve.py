@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from ferroapi import param_functions as pf
 from ferroapi._fields import create_model_field
-from ferroapi._pipeline.lifecycle import Lifecycle
+from ferroapi._lifecycle import Lifecycle
 from ferroapi.background import BackgroundTasks
 from ferroapi.concurrency import ShieldedExit
 from ferroapi.dependencies import solve as solver

@@ -1,4 +1,4 @@
-"""The GC pause held by requests with large JSON bodies (python/ferroapi/_pipeline/gc_pause.py).
+"""The GC pause held by requests with large JSON bodies (python/ferroapi/_gc_pause.py).
 
 Observed through the public API: what `gc.isenabled()` says inside an endpoint and after the
 response, on success, validation errors, endpoint errors, slow endpoints (watchdog), overlapping
@@ -18,8 +18,8 @@ import pytest
 from pydantic import BaseModel
 
 from ferroapi import FerroAPI, HTTPException
+from ferroapi import _gc_pause as gc_pause
 from ferroapi import responses as fw_responses
-from ferroapi._pipeline import gc_pause
 from ferroapi.testclient import TestClient
 
 

@@ -21,8 +21,8 @@ from starlette.requests import ClientDisconnect, Request
 from ferroapi import _ferroapi
 from ferroapi._compat.json_mode import has_huge_integer
 from ferroapi._fields import LARGE_DOCUMENT_BYTES, ModelField
+from ferroapi._lifecycle import Lifecycle
 from ferroapi._pipeline.app_limit import limit_error
-from ferroapi._pipeline.lifecycle import Lifecycle
 from ferroapi._pipeline.limits import defers_to_outer_limit, request_form_limits, warn_default_limit
 from ferroapi._pipeline.plan import RoutePlan
 from ferroapi.dependencies.body import ValidatedBody
@@ -138,7 +138,7 @@ def _json_error(exc: json.JSONDecodeError, plan: RoutePlan, request: Request) ->
 def _validate_json(field: ModelField, body: bytes) -> Any:
     """One-pass validation; for a large body, without cyclic-GC passes while its objects are built.
 
-    Normally the request already holds the GC pause (`gc_pause.py`, see `_json_body`). When it could
+    Normally the request already holds the GC pause (`_gc_pause.py`, see `_json_body`). When it could
     not (no asyncio loop, or the pause is cooling down after its watchdog fired), the GC is paused
     for the validation alone: a JSON document has no reference cycles, yet every ~700 new containers
     would trigger a collection re-scanning the young objects. Left alone when the app disabled the

@@ -20,8 +20,8 @@ from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from ferroapi._lifecycle import LIFECYCLE_SCOPE_KEY
 from ferroapi._pipeline.errors import EXCEPTION_HANDLERS_KEY, handle_exception
-from ferroapi._pipeline.lifecycle import LIFECYCLE_SCOPE_KEY
 from ferroapi.telemetry._asgi import _exception
 
 __all__ = ["FILE_STACK_SCOPE_KEY", "AppEntry", "track_response_start"]

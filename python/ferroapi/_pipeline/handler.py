@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
+from ferroapi._lifecycle import LIFECYCLE_SCOPE_KEY, Exchange
 from ferroapi._pipeline.app_limit import limit_error
 from ferroapi._pipeline.body import STARLETTE_BODY, read_body, too_large
 from ferroapi._pipeline.connection import new_request
@@ -24,7 +25,6 @@ from ferroapi._pipeline.endpoint import call_endpoint
 from ferroapi._pipeline.errors import handle_exception
 from ferroapi._pipeline.hooks import HOOKS, respond_through_hooks
 from ferroapi._pipeline.lanes import open_stream
-from ferroapi._pipeline.lifecycle import LIFECYCLE_SCOPE_KEY, Exchange
 from ferroapi._pipeline.limits import DefaultLimit, warn_default_limit
 from ferroapi._pipeline.plan import Lane, RoutePlan, graph_facts
 from ferroapi._pipeline.render import render_value

@@ -24,9 +24,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ferroapi._fields import ModelField
+from ferroapi._lifecycle import lifecycle_of
 from ferroapi._pipeline.body import read_body
 from ferroapi._pipeline.lanes import open_stream
-from ferroapi._pipeline.lifecycle import lifecycle_of
 from ferroapi._pipeline.plan import Lane, RoutePlan
 from ferroapi.dependencies.models import Dependant
 from ferroapi.dependencies.solved import solve_dependencies

@@ -16,7 +16,7 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ferroapi._pipeline.lifecycle import Lifecycle
+from ferroapi._lifecycle import Lifecycle
 from ferroapi._pipeline.plan import Lane, RoutePlan
 from ferroapi._pipeline.render import response_status
 from ferroapi._pipeline.streaming import open_framed_stream

@@ -15,9 +15,9 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from ferroapi._lifecycle import LIFECYCLE_SCOPE_KEY, Exchange, Lifecycle, lifecycle_of
 from ferroapi._pipeline.errors import handle_exception
 from ferroapi._pipeline.hooks import HOOKS
-from ferroapi._pipeline.lifecycle import LIFECYCLE_SCOPE_KEY, Exchange, Lifecycle, lifecycle_of
 from ferroapi._pipeline.plan import EndpointSite
 from ferroapi.dependencies.models import Dependant
 from ferroapi.dependencies.solve import solve

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
-from ferroapi._pipeline.lifecycle import Lifecycle
+from ferroapi._lifecycle import Lifecycle
 from ferroapi._routing.frontend_files import PATH_KEY, Fallback, FrontendStaticFiles, fastapi_scope
 from ferroapi._routing.route import SCOPE_KEYS, build_dependant, scope_effective_route
 from ferroapi._routing.settings import RouterSettings

@@ -17,7 +17,7 @@ from typing import Any
 from anyio import CancelScope
 from starlette.requests import HTTPConnection
 
-from ferroapi._pipeline.lifecycle import lifecycle_for
+from ferroapi._lifecycle import lifecycle_for
 from ferroapi.concurrency import contextmanager_in_threadpool, limited
 from ferroapi.dependencies.models import Dependant
 from ferroapi.dependencies.yielding import AsyncGenDependency, open_cleanup_scope

@@ -20,7 +20,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from ferroapi._pipeline.lifecycle import Lifecycle
+from ferroapi._lifecycle import Lifecycle
 from ferroapi._query_params import query_params_of
 from ferroapi.background import BackgroundTasks
 from ferroapi.concurrency import contextmanager_in_threadpool, limited

@@ -18,7 +18,7 @@ from starlette.background import BackgroundTasks as StarletteBackgroundTasks
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from ferroapi._pipeline.lifecycle import lifecycle_for
+from ferroapi._lifecycle import lifecycle_for
 from ferroapi.dependencies.models import CacheKey, Dependant, _UsesScopesCache
 from ferroapi.dependencies.solve import new_sub_response, solve
 

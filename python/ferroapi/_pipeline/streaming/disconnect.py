@@ -22,7 +22,7 @@ from typing import Any
 import anyio
 from starlette.types import Receive, Scope
 
-from ferroapi._pipeline.lifecycle import LIFECYCLE_SCOPE_KEY
+from ferroapi._lifecycle import LIFECYCLE_SCOPE_KEY
 
 __all__ = ["body_received", "run_until_disconnect", "spec_version", "watches_disconnect"]
 

@@ -15,7 +15,7 @@ Two bounds keep the GC from staying off: a watchdog on the event loop ends any p
 watchdog expiry no new pause starts for `COOLDOWN_SECONDS`. A pause found overdue when another
 begins (its loop stopped before the watchdog fired) is ended there. Nothing is paused when the application
 disabled the GC itself, or outside an asyncio loop (no watchdog there: trio apps pause only during
-validation, see `body.py`).
+validation, see `_pipeline/body.py`).
 """
 
 from __future__ import annotations

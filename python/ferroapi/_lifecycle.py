@@ -9,7 +9,7 @@ object explicitly replaces string keys smuggled through the ASGI scope.
 Both stacks are created on first use: most requests open nothing, and two `AsyncExitStack`s per
 request were a measurable share of a small GET.
 
-A request with a large body may also hold a share of the process-wide GC pause (`gc_pause.py`),
+A request with a large body may also hold a share of the process-wide GC pause (`_gc_pause.py`),
 from the body's decoding until the route app is done with the request.
 
 FastAPI code finds the stacks under FastAPI's scope keys (`fastapi_inner_astack`,
@@ -23,7 +23,7 @@ from collections.abc import MutableMapping
 from contextlib import AsyncExitStack
 from typing import Any
 
-from ferroapi._pipeline import gc_pause
+from ferroapi import _gc_pause as gc_pause
 
 __all__ = [
     "FUNCTION_STACK_SCOPE_KEY",
