@@ -26,13 +26,30 @@ ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {}
 # names there) and no layer imports them: a layer imports the module that holds the code.
 FACADES = {
     "ferroapi",
+    "ferroapi._body_limit",
     "ferroapi._compat",
+    "ferroapi._form_limits",
     "ferroapi.applications",
     "ferroapi.routing",
     "ferroapi.dependencies.utils",
 }
 # Modules above every layer, that may import a façade: the façades themselves and the command line.
 FACADE_IMPORTERS_ALLOWED = FACADES | {"ferroapi.cli", "ferroapi.__main__"}
+
+# The layers, lowest first (docs/architecture.md): a module imports modules of its own layer or of
+# the layers below, never above. A module is in the layer of its longest matching prefix; the rest
+# of the package (requests, responses, params, exceptions, _lifecycle, telemetry, security, the
+# OpenAPI models...) is the foundation: it may use the leaf helpers of `dependencies` and
+# `_pipeline` (fieldinfo, json_text, limits, streaming.raw) but imports nothing from `_routing` up.
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    ("foundation", ()),
+    ("dependencies", ("ferroapi.dependencies",)),
+    ("pipeline", ("ferroapi._pipeline",)),
+    ("routing", ("ferroapi._routing",)),
+    ("openapi", ("ferroapi.openapi.utils", "ferroapi.openapi.docs_routes")),
+    ("application", ("ferroapi.applications",)),
+    ("facades", tuple(sorted(FACADES))),
+]
 
 
 def module_files() -> dict[str, Path]:
@@ -201,3 +218,43 @@ def test_function_level_imports_say_why() -> None:
             if not any("#" in line for line in nearby):
                 unexplained.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
     assert not unexplained, "\n".join(unexplained)
+
+
+def layer_of(module: str) -> int:
+    """The index in LAYERS of the layer `module` belongs to (its longest matching prefix)."""
+    best, best_length = 0, -1
+    for index, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            matches = module == prefix or (prefix not in FACADES and module.startswith(prefix + "."))
+            if matches and len(prefix) > best_length:
+                best, best_length = index, len(prefix)
+    return best
+
+
+def test_layers_import_only_downwards() -> None:
+    graph = import_graph()
+    upward = []
+    for name, targets in sorted(graph.items()):
+        if name in FACADE_IMPORTERS_ALLOWED:
+            continue
+        own = layer_of(name)
+        for target, lines in sorted(targets.items()):
+            above = layer_of(target)
+            # The foundation sits below everything, except the leaf helpers it borrows.
+            if own == 0 and LAYERS[above][0] in ("dependencies", "pipeline"):
+                continue
+            if above > own:
+                upward.append(
+                    f"{name} ({LAYERS[own][0]}) -> {target} ({LAYERS[above][0]}) "
+                    f"(line {', '.join(map(str, lines))})"
+                )
+    assert not upward, "\n".join(upward)
+
+
+def test_layer_assignment() -> None:
+    assert LAYERS[layer_of("ferroapi.dependencies.solve")][0] == "dependencies"
+    assert LAYERS[layer_of("ferroapi.dependencies.utils")][0] == "facades"
+    assert LAYERS[layer_of("ferroapi._pipeline.streaming.raw")][0] == "pipeline"
+    assert LAYERS[layer_of("ferroapi.openapi.models")][0] == "foundation"
+    assert LAYERS[layer_of("ferroapi._lifecycle")][0] == "foundation"
+    assert LAYERS[layer_of("ferroapi")][0] == "facades"
