@@ -66,10 +66,12 @@ def imported_modules(module: str, path: Path, modules: dict[str, Path]) -> Itera
     """Every ferroapi module that `module` imports anywhere in its source, with the line."""
     is_package = path.name == "__init__.py"
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            continue
         targets: list[str] = []
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
+        else:
             if node.level:
                 base = module.split(".")
                 if not is_package:
