@@ -35,11 +35,11 @@ from ferroapi._foreign import counterpart_exception, foreign_exception_classes
 from ferroapi._pipeline.app_limit import AppBodyLimitMiddleware
 from ferroapi._pipeline.entry import AppEntry
 from ferroapi._pipeline.limits import DEFAULT_MAX_BODY_SIZE
-from ferroapi._routing.frontend_files import Fallback, resolve_check_dir
 from ferroapi._routing.observed import observe_requests
 from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute
 from ferroapi._routing.router import ON_EVENT_DEPRECATED, APIRouter
+from ferroapi._routing.static_frontend.files import Fallback, resolve_check_dir
 from ferroapi.datastructures import Default
 from ferroapi.datastructures import DefaultPlaceholder as DefaultPlaceholder
 from ferroapi.dependencies.overrides import OverridesDict

@@ -62,8 +62,6 @@ from ferroapi._pipeline.render import json_response
 from ferroapi._pipeline.websocket import get_websocket_app, websocket_session
 from ferroapi._routing import annotations as _annotations
 from ferroapi._routing import contexts as _contexts
-from ferroapi._routing import frontend as _frontend
-from ferroapi._routing import frontend_files as _frontend_files
 from ferroapi._routing import handler_parts as _handler_parts
 from ferroapi._routing import include as _include
 from ferroapi._routing import lifespan as _lifespan
@@ -78,6 +76,8 @@ from ferroapi._routing.options import RouteOptions
 from ferroapi._routing.request_handler import get_request_handler, request_response
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute
 from ferroapi._routing.router import APIRouter
+from ferroapi._routing.static_frontend import files as _frontend_files
+from ferroapi._routing.static_frontend import routes as _frontend
 from ferroapi.datastructures import Default as Default
 from ferroapi.datastructures import DefaultPlaceholder as DefaultPlaceholder
 from ferroapi.dependencies import body as _body
@@ -182,7 +182,7 @@ _is_frontend_navigation_request = _frontend_files.is_navigation_request
 _FASTAPI_EFFECTIVE_ROUTE_CONTEXT_KEY = _route.EFFECTIVE_ROUTE_CONTEXT
 _FASTAPI_FRONTEND_PATH_KEY = _frontend_files.PATH_KEY
 _FASTAPI_FRONTEND_SPECIFICITY_KEY = _frontend.SPECIFICITY_KEY
-_get_fastapi_scope = _frontend_files.fastapi_scope
+_get_fastapi_scope = _scope.fastapi_scope
 _update_scope = _frontend.update_scope
 _get_scope_effective_route_context = _route.scope_effective_route
 _frontend_scope_specificity = _frontend.frontend_specificity

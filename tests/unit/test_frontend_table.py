@@ -8,7 +8,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from ferroapi import APIRouter, FerroAPI
-from ferroapi._routing.frontend import FrontendRouteGroup, IncludedFrontendGroup
+from ferroapi._routing.static_frontend.routes import FrontendRouteGroup, IncludedFrontendGroup
 from ferroapi._routing.table import NativeSegment
 from ferroapi.testclient import TestClient
 

@@ -23,13 +23,13 @@ from ferroapi._pipeline.app_limit import BodyLimitMiddleware
 from ferroapi._pipeline.body import declared_length
 from ferroapi._pipeline.entry import track_response_start
 from ferroapi._pipeline.limits import defers_to_outer_limit, warn_default_limit
-from ferroapi._routing.frontend import update_scope
 from ferroapi._routing.include import BODY_LIMIT_ATTRIBUTE
 from ferroapi._routing.included import IncludedRouter
 from ferroapi._routing.low_priority import match_low_priority
 from ferroapi._routing.observed import select_redirect_target, select_route
 from ferroapi._routing.route import STOCK_HANDLE, APIRoute, APIWebSocketRoute, set_scope_effective_route
 from ferroapi._routing.settings import RouterSettings
+from ferroapi._routing.static_frontend.routes import update_scope
 from ferroapi._routing.table import NativeSegment, RouteTable
 from ferroapi.telemetry._api import TELEMETRY_SEEN
 

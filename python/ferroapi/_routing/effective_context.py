@@ -28,9 +28,9 @@ from starlette.routing import BaseRoute, Match, NoMatchFound, replace_params
 from starlette.types import ASGIApp, Scope
 
 from ferroapi._routing.contexts import is_effective_route
-from ferroapi._routing.frontend import FrontendRouteGroup, IncludedFrontendGroup
 from ferroapi._routing.paths import int_param_over_digit_limit
 from ferroapi._routing.route import APIRoute
+from ferroapi._routing.static_frontend.routes import FrontendRouteGroup, IncludedFrontendGroup
 from ferroapi.datastructures import Default
 from ferroapi.types import IncEx
 from ferroapi.utils import generate_unique_id

@@ -15,11 +15,15 @@ from collections.abc import Iterable
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
-from ferroapi._routing.frontend import FrontendRouteGroup, IncludedFrontendGroup, frontend_specificity
 from ferroapi._routing.include import with_body_limit
 from ferroapi._routing.included import IncludedRouter
 from ferroapi._routing.routelist import _Epoch
 from ferroapi._routing.settings import RouterSettings
+from ferroapi._routing.static_frontend.routes import (
+    FrontendRouteGroup,
+    IncludedFrontendGroup,
+    frontend_specificity,
+)
 
 __all__ = ["IncludedRouterEntry", "included_low_priority_routes", "low_priority_routes", "match_low_priority"]
 

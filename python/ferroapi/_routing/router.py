@@ -23,8 +23,6 @@ from ferroapi._pipeline.limits import (
 )
 from ferroapi._routing.dispatch import dispatch
 from ferroapi._routing.dispatch import serve_selected as dispatch_selected
-from ferroapi._routing.frontend import FrontendRouteGroup, add_frontend
-from ferroapi._routing.frontend_files import Fallback, resolve_check_dir
 from ferroapi._routing.include import check_prefix, include_context
 from ferroapi._routing.included import IncludedRouter, check_inclusion, selecting_inclusion
 from ferroapi._routing.lifespan import lifespan_context, merge_lifespans, run_handlers
@@ -33,6 +31,8 @@ from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute
 from ferroapi._routing.routelist import RouteList, _Epoch
 from ferroapi._routing.settings import RouterSettings
+from ferroapi._routing.static_frontend.files import Fallback, resolve_check_dir
+from ferroapi._routing.static_frontend.routes import FrontendRouteGroup, add_frontend
 from ferroapi._routing.table import RouteTable, compile_table
 from ferroapi.datastructures import Default
 from ferroapi.types import DecoratedCallable

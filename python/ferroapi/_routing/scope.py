@@ -18,7 +18,6 @@ from typing import Any
 from starlette.types import Scope
 
 from ferroapi._pipeline.limits import FORM_LIMITS_SCOPE_KEY, inherit_form_limits
-from ferroapi._routing.frontend_files import fastapi_scope
 from ferroapi._routing.included import selecting_inclusion
 
 __all__ = [
@@ -27,6 +26,7 @@ __all__ = [
     "SCOPE_KEY",
     "SCOPE_MISSING",
     "apply_router_form_limits",
+    "fastapi_scope",
     "get_scope_included_router",
     "resolve_form_limits",
     "restore_fastapi_scope_key",
@@ -37,6 +37,15 @@ FORM_LIMITS_KEY = "form_limits"
 INCLUDED_ROUTER_KEY = "included_router"
 # "No previous value" for `restore_fastapi_scope_key`.
 SCOPE_MISSING: Any = object()
+
+
+def fastapi_scope(scope: Scope) -> dict[str, Any]:
+    """FastAPI's private per-request dict (also visible as `scope["ferroapi"]`)."""
+    private = scope.get("fastapi")
+    if not isinstance(private, dict):
+        private = scope["fastapi"] = {}
+    scope.setdefault("ferroapi", private)
+    return private
 
 
 def resolve_form_limits(fastapi_scope: dict[str, Any], overrides: dict[str, int] | None) -> dict[str, int]:

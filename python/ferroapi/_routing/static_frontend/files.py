@@ -18,7 +18,7 @@ import os
 import stat
 import warnings
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Literal
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URL, Headers
@@ -27,12 +27,13 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from ferroapi._routing.scope import fastapi_scope
+
 __all__ = [
     "MAX_PATH_LENGTH",
     "PATH_KEY",
     "Fallback",
     "FrontendStaticFiles",
-    "fastapi_scope",
     "is_navigation_request",
     "resolve_check_dir",
 ]
@@ -65,15 +66,6 @@ def resolve_check_dir(directory: str | os.PathLike[str], check_dir: bool | Liter
     if not os.path.isdir(directory):
         warnings.warn(_missing_directory(directory), stacklevel=3)
     return False
-
-
-def fastapi_scope(scope: Scope) -> dict[str, Any]:
-    """FastAPI's private per-request dict (also visible as `scope["ferroapi"]`)."""
-    private = scope.get("fastapi")
-    if not isinstance(private, dict):
-        private = scope["fastapi"] = {}
-    scope.setdefault("ferroapi", private)
-    return private
 
 
 def _accepted_types(accept: str) -> Iterator[tuple[str, float]]:

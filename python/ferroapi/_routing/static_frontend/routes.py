@@ -3,7 +3,7 @@
 A router keeps its frontends in one `FrontendRouteGroup` among its low-priority routes: they are tried
 only when no normal route matched (nor a slash redirect), and among several frontends the longest
 matching prefix wins. The router's (and its inclusions') dependencies run before a file is served;
-which file is served is `frontend_files`'s decision.
+which file is served is `files`'s decision.
 
 The frontend is chosen on the path the file is resolved from: the request path with empty and `.`
 segments dropped and `..` applied (`normalized_route_path`). FastAPI 0.165 chooses on the raw path, so
@@ -26,9 +26,10 @@ from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 from ferroapi._lifecycle import Lifecycle
-from ferroapi._routing.frontend_files import PATH_KEY, Fallback, FrontendStaticFiles, fastapi_scope
 from ferroapi._routing.route import SCOPE_KEYS, build_dependant, scope_effective_route
+from ferroapi._routing.scope import fastapi_scope
 from ferroapi._routing.settings import RouterSettings
+from ferroapi._routing.static_frontend.files import PATH_KEY, Fallback, FrontendStaticFiles
 from ferroapi.dependencies.analyze import get_flat_dependant, should_embed_body_fields
 from ferroapi.dependencies.solve import solve
 from ferroapi.exceptions import RequestValidationError
