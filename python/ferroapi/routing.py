@@ -63,14 +63,14 @@ from ferroapi._pipeline.websocket import get_websocket_app, websocket_session
 from ferroapi._routing import annotations as _annotations
 from ferroapi._routing import contexts as _contexts
 from ferroapi._routing import handler_parts as _handler_parts
-from ferroapi._routing import include as _include
 from ferroapi._routing import lifespan as _lifespan
 from ferroapi._routing import options as _options
 from ferroapi._routing import route as _route
 from ferroapi._routing import route_state as _route_state
 from ferroapi._routing import scope as _scope
 from ferroapi._routing.contexts import RouteContext, iter_route_contexts
-from ferroapi._routing.included import IncludedRouter
+from ferroapi._routing.inclusion import inherit as _include
+from ferroapi._routing.inclusion.entry import IncludedRouter
 from ferroapi._routing.lifespan import _T as _T
 from ferroapi._routing.options import RouteOptions
 from ferroapi._routing.request_handler import get_request_handler, request_response

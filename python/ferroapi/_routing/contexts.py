@@ -2,7 +2,7 @@
 flatten inclusions into their effective routes.
 
 `include_router` leaves an `IncludedRouter` in the parent's routes; what it contributes are effective
-routes (`included.py`): for an API route, an `APIRoute` built with the inclusion's merged options whose
+routes (`inclusion/entry.py`): for an API route, an `APIRoute` built with the inclusion's merged options whose
 `original_route` is the route the user registered; for another route, a copy under the inclusion's
 prefix (its own `starlette_route`) with `original_route` set. A `RouteContext` pairs the registered
 route with its effective one. (FastAPI's own class for effective routes: `effective_context.py`.)
@@ -16,7 +16,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
-from ferroapi._routing.included import IncludedRouter
+from ferroapi._routing.inclusion.entry import IncludedRouter
 from ferroapi._routing.route import APIRoute
 
 __all__ = [

@@ -23,8 +23,8 @@ from ferroapi._pipeline.app_limit import BodyLimitMiddleware
 from ferroapi._pipeline.body import declared_length
 from ferroapi._pipeline.entry import track_response_start
 from ferroapi._pipeline.limits import defers_to_outer_limit, warn_default_limit
-from ferroapi._routing.include import BODY_LIMIT_ATTRIBUTE
-from ferroapi._routing.included import IncludedRouter
+from ferroapi._routing.inclusion.entry import IncludedRouter
+from ferroapi._routing.inclusion.inherit import BODY_LIMIT_ATTRIBUTE
 from ferroapi._routing.low_priority import match_low_priority
 from ferroapi._routing.observed import select_redirect_target, select_route
 from ferroapi._routing.route import STOCK_HANDLE, APIRoute, APIWebSocketRoute, set_scope_effective_route
@@ -100,7 +100,7 @@ async def _handle_limited(
     router: RouterSettings, route: BaseRoute, scope: Scope, receive: Receive, send: Send
 ) -> None:
     """A route that is not an API route (a mount, a frontend, a starlette route), under the body limit
-    of the inclusion it came from (`include.with_body_limit`), else of the router."""
+    of the inclusion it came from (`inclusion.inherit.with_body_limit`), else of the router."""
     if scope["type"] != "http":
         await route.handle(scope, receive, send)
         return

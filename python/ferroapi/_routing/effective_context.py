@@ -37,7 +37,7 @@ from ferroapi.utils import generate_unique_id
 
 if TYPE_CHECKING:
     from ferroapi._fields import ModelField
-    from ferroapi._routing.include import IncludeContext
+    from ferroapi._routing.inclusion.inherit import IncludeContext
     from ferroapi.dependencies.models import Dependant
     from ferroapi.params import Depends
 

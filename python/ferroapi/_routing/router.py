@@ -23,8 +23,8 @@ from ferroapi._pipeline.limits import (
 )
 from ferroapi._routing.dispatch import dispatch
 from ferroapi._routing.dispatch import serve_selected as dispatch_selected
-from ferroapi._routing.include import check_prefix, include_context
-from ferroapi._routing.included import IncludedRouter, check_inclusion, selecting_inclusion
+from ferroapi._routing.inclusion.entry import IncludedRouter, check_inclusion, selecting_inclusion
+from ferroapi._routing.inclusion.inherit import check_prefix, include_context
 from ferroapi._routing.lifespan import lifespan_context, merge_lifespans, run_handlers
 from ferroapi._routing.low_priority import IncludedRouterEntry, low_priority_routes
 from ferroapi._routing.options import FormLimits, RouteOptions

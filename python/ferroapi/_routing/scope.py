@@ -8,7 +8,7 @@ elsewhere by ferroapi, and the helpers here bridge them:
 - form limits: ferroapi's routers record theirs under `FORM_LIMITS_SCOPE_KEY` (`_pipeline.limits`);
   limits applied through FastAPI's helper go to both records, so ferroapi's form routes honour them;
 - the inclusion a router is consulted for: ferroapi flattens inclusions into the route table and only
-  records one while it consults a router's own `matches`/`handle` (`included.selecting_inclusion`).
+  records one while it consults a router's own `matches`/`handle` (`inclusion.entry.selecting_inclusion`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from starlette.types import Scope
 
 from ferroapi._pipeline.limits import FORM_LIMITS_SCOPE_KEY, inherit_form_limits
-from ferroapi._routing.included import selecting_inclusion
+from ferroapi._routing.inclusion.entry import selecting_inclusion
 
 __all__ = [
     "FORM_LIMITS_KEY",

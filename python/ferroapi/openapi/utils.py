@@ -28,7 +28,7 @@ from ferroapi._compat.v2 import get_model_name_map as get_model_name_map
 from ferroapi._compat.v2 import get_schema_from_model_field as get_schema_from_model_field
 from ferroapi._fields import ModelField as ModelField
 from ferroapi._routing.contexts import RouteContext
-from ferroapi._routing.included import IncludedRouter
+from ferroapi._routing.inclusion.entry import IncludedRouter
 from ferroapi.datastructures import DefaultPlaceholder as DefaultPlaceholder
 from ferroapi.datastructures import _Unset as _Unset
 from ferroapi.encoders import jsonable_encoder

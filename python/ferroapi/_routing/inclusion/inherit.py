@@ -1,4 +1,4 @@
-"""`include_router`: what an included router's routes inherit (the entry itself: `included.py`).
+"""`include_router`: what an included router's routes inherit (the entry itself: `entry.py`).
 
 Inclusion is lazy, as in FastAPI 0.165: the parent keeps an `IncludedRouter` entry, and routes added to
 the included router later still appear. The merge rules (FastAPI's): prefixes concatenate (outermost
