@@ -46,6 +46,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("dependencies", ("ferroapi.dependencies",)),
     ("pipeline", ("ferroapi._pipeline",)),
     ("routing", ("ferroapi._routing",)),
+    ("app entry", ("ferroapi._app",)),
     ("openapi", ("ferroapi.openapi.utils", "ferroapi.openapi.docs_routes")),
     ("application", ("ferroapi.applications",)),
     ("facades", tuple(sorted(FACADES))),

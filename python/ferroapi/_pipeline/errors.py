@@ -8,12 +8,27 @@ from starlette._utils import is_async_callable
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
-__all__ = ["handle_exception", "lookup_handler"]
+__all__ = ["RESPONSE_STARTED_KEY", "handle_exception", "lookup_handler", "track_response_start"]
 
 EXCEPTION_HANDLERS_KEY = "starlette.exception_handlers"  # starlette's scope key (ExceptionMiddleware)
 _NO_HANDLERS: tuple[dict[Any, Any], dict[Any, Any]] = ({}, {})
+# Set once a route that is not an API route (a mount, a frontend, a starlette route) starts its
+# response: API routes report it through their exchange, other routes through their `send`. The app's
+# entry (`_app.entry`) answers no error once it is set.
+RESPONSE_STARTED_KEY = "ferroapi.response_started"
+
+
+def track_response_start(scope: Scope, send: Send) -> Send:
+    """`send`, marking the scope when the response starts (so an error after that is not answered)."""
+
+    async def tracked(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            scope[RESPONSE_STARTED_KEY] = True
+        await send(message)
+
+    return tracked
 
 
 def lookup_handler(scope: Scope, exc: Exception) -> Any:

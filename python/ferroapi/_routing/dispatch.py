@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 from ferroapi import _ferroapi
 from ferroapi._pipeline.app_limit import BodyLimitMiddleware
 from ferroapi._pipeline.body import declared_length
-from ferroapi._pipeline.entry import track_response_start
+from ferroapi._pipeline.errors import track_response_start
 from ferroapi._pipeline.limits import defers_to_outer_limit, warn_default_limit
 from ferroapi._routing.inclusion.entry import IncludedRouter
 from ferroapi._routing.inclusion.inherit import BODY_LIMIT_ATTRIBUTE

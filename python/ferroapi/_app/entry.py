@@ -17,14 +17,14 @@ from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.routing import Router
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from ferroapi._lifecycle import LIFECYCLE_SCOPE_KEY
-from ferroapi._pipeline.errors import EXCEPTION_HANDLERS_KEY, handle_exception
+from ferroapi._pipeline.errors import EXCEPTION_HANDLERS_KEY, RESPONSE_STARTED_KEY, handle_exception
 from ferroapi.telemetry._asgi import _exception
 
-__all__ = ["FILE_STACK_SCOPE_KEY", "AppEntry", "track_response_start"]
+__all__ = ["FILE_STACK_SCOPE_KEY", "AppEntry"]
 
 # FastAPI's per-request stack for closing uploaded files (its AsyncExitStackMiddleware's scope key).
 FILE_STACK_SCOPE_KEY = "fastapi_middleware_astack"
@@ -33,23 +33,9 @@ FILE_STACK_SCOPE_KEY = "fastapi_middleware_astack"
 # dict with its parent: the child answers the 500 and re-raises for the server, and the parent's entry
 # must not send a second response.
 _ERROR_SENT_KEY = "ferroapi.server_error_sent"
-# Set once a route that is not an API route (a mount, a frontend, a starlette route) starts its
-# response: API routes report it through their exchange, other routes through their `send`.
-_RESPONSE_STARTED_KEY = "ferroapi.response_started"
 
 
 _ROUTER_CALL = Router.__call__
-
-
-def track_response_start(scope: Scope, send: Send) -> Send:
-    """`send`, marking the scope when the response starts (so an error after that is not answered)."""
-
-    async def tracked(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            scope[_RESPONSE_STARTED_KEY] = True
-        await send(message)
-
-    return tracked
 
 
 class AppEntry(ServerErrorMiddleware):
@@ -143,7 +129,7 @@ class AppEntry(ServerErrorMiddleware):
 
 
 def _started(scope: Scope) -> bool:
-    if scope.get(_ERROR_SENT_KEY) or scope.get(_RESPONSE_STARTED_KEY):
+    if scope.get(_ERROR_SENT_KEY) or scope.get(RESPONSE_STARTED_KEY):
         return True
     exchange = scope.get(LIFECYCLE_SCOPE_KEY)
     return bool(exchange is not None and exchange.sending)
