@@ -21,7 +21,8 @@ from ferroapi.background import BackgroundTasks
 from ferroapi.concurrency import ShieldedExit
 from ferroapi.dependencies import solve as solver
 from ferroapi.dependencies.analyze import build_route_dependant
-from ferroapi.dependencies.overrides import OverridesDict, plan_for
+from ferroapi.dependencies.overrides import OverridesDict
+from ferroapi.dependencies.plan import plan_for
 from ferroapi.dependencies.solve import Solution, prepare
 from ferroapi.security.oauth2 import SecurityScopes
 

@@ -1,5 +1,5 @@
-"""`app.dependency_overrides`: a dict that counts its mutations, and the per-route plan cache keyed
-by that count, so overriding never re-analyses anything per request.
+"""`app.dependency_overrides`: a dict that counts its mutations, so the per-route plan cache
+(`plan.plan_for`) is keyed by that count and overriding never re-analyses anything per request.
 """
 
 from __future__ import annotations
@@ -7,10 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from ferroapi.dependencies.models import GRAPH_EPOCH, Dependant
-from ferroapi.dependencies.plan import SolvePlan, compile_plan
-
-__all__ = ["EPOCH", "OverridesDict", "plan_for"]
+__all__ = ["EPOCH", "OverridesDict"]
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -77,33 +74,3 @@ class OverridesDict(dict[Call, Call]):
 
     def copy(self) -> OverridesDict:
         return OverridesDict(self)
-
-
-def _version(overrides: Mapping[Call, Call]) -> Any:
-    if isinstance(overrides, OverridesDict):
-        return overrides.version
-    # A plain dict assigned by the app: its content is the version (small, and rarely used).
-    return tuple(overrides.items())
-
-
-def plan_for(dependant: Dependant, provider: Any) -> SolvePlan:
-    """The plan of `dependant` under `provider.dependency_overrides` (cached per overrides version)."""
-    overrides = getattr(provider, "dependency_overrides", None) if provider is not None else None
-    if not overrides:
-        plan: SolvePlan | None = dependant.plan
-        if plan is None or plan.epoch != GRAPH_EPOCH[0]:
-            plan = dependant.plan = compile_plan(dependant)
-        return plan
-    version = _version(overrides)
-    cached = dependant.overrides_plan
-    if (
-        cached is not None
-        and cached[0] is overrides
-        and cached[1] == version
-        and cached[2].epoch == GRAPH_EPOCH[0]
-    ):
-        hit: SolvePlan = cached[2]
-        return hit
-    compiled = compile_plan(dependant, overrides)
-    dependant.overrides_plan = (overrides, version, compiled)
-    return compiled

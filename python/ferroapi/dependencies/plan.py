@@ -5,7 +5,8 @@ the order FastAPI's recursive solver calls dependencies and reports errors in. E
 precomputed readers for its parameters and knows how to call its callable.
 
 Compiling seals the graph's nodes (`models.seal`): a later edit bumps `GRAPH_EPOCH`, and a plan whose
-`epoch` is behind it is compiled again on its next use (`overrides.plan_for`).
+`epoch` is behind it is compiled again on its next use (`plan_for`, which also keeps one plan per
+`app.dependency_overrides` version).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ferroapi.dependencies.analyze import analyse_override
 from ferroapi.dependencies.body import BodyReader
 from ferroapi.dependencies.extract import ModelReader, ParamReader, make_param_reader
 from ferroapi.dependencies.models import GRAPH_EPOCH, CacheKey, Dependant, seal
+from ferroapi.dependencies.overrides import OverridesDict
 
 __all__ = ["ASYNC_CALL", "ASYNC_GEN", "ROOT", "SYNC_CALL", "SYNC_GEN", "SolvePlan", "Step", "compile_plan"]
 
@@ -155,3 +157,33 @@ def _resolve(sub: Dependant, overrides: Overrides) -> tuple[Dependant, Dependant
     if not overrides or sub.call is None or sub.call not in overrides:
         return sub, None
     return analyse_override(sub, overrides[sub.call]), sub
+
+
+def _version(overrides: Overrides) -> Any:
+    if isinstance(overrides, OverridesDict):
+        return overrides.version
+    # A plain dict assigned by the app: its content is the version (small, and rarely used).
+    return tuple(overrides.items())
+
+
+def plan_for(dependant: Dependant, provider: Any) -> SolvePlan:
+    """The plan of `dependant` under `provider.dependency_overrides` (cached per overrides version)."""
+    overrides = getattr(provider, "dependency_overrides", None) if provider is not None else None
+    if not overrides:
+        plan: SolvePlan | None = dependant.plan
+        if plan is None or plan.epoch != GRAPH_EPOCH[0]:
+            plan = dependant.plan = compile_plan(dependant)
+        return plan
+    version = _version(overrides)
+    cached = dependant.overrides_plan
+    if (
+        cached is not None
+        and cached[0] is overrides
+        and cached[1] == version
+        and cached[2].epoch == GRAPH_EPOCH[0]
+    ):
+        hit: SolvePlan = cached[2]
+        return hit
+    compiled = compile_plan(dependant, overrides)
+    dependant.overrides_plan = (overrides, version, compiled)
+    return compiled

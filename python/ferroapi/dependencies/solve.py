@@ -25,8 +25,8 @@ from ferroapi._query_params import query_params_of
 from ferroapi.background import BackgroundTasks
 from ferroapi.concurrency import contextmanager_in_threadpool, limited
 from ferroapi.dependencies.models import CacheKey, Dependant
-from ferroapi.dependencies.overrides import EPOCH, plan_for
-from ferroapi.dependencies.plan import ASYNC_CALL, ASYNC_GEN, ROOT, SYNC_CALL, SolvePlan, Step
+from ferroapi.dependencies.overrides import EPOCH
+from ferroapi.dependencies.plan import ASYNC_CALL, ASYNC_GEN, ROOT, SYNC_CALL, SolvePlan, Step, plan_for
 from ferroapi.dependencies.yielding import AsyncGenDependency, open_cleanup_scope
 
 __all__ = ["Solution", "new_sub_response", "prepare", "solve"]
