@@ -14,17 +14,21 @@ from ferroapi.testclient import TestClient
 
 
 def test_the_request_state_is_starlettes() -> None:
-    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": "/", "headers": []}
+    assert connection.STOCK_REQUEST_INIT is Request.__init__  # the direct build is in use
+    app = FerroAPI()
+    states: list[dict[str, Any]] = []
 
-    async def receive() -> Any:
-        return {"type": "http.request"}
+    @app.get("/state")
+    async def state(request: Request) -> None:
+        states.append(dict(vars(request)))
 
-    async def send(message: Any) -> None:
-        return None
-
-    built = connection.new_request(scope, receive, send)
-    assert type(built) is Request
-    assert vars(built) == vars(Request(scope, receive, send))
+    with TestClient(app) as client:
+        assert client.get("/state").status_code == 200
+    built = states[0]
+    reference = vars(Request(built["scope"], built["_receive"], built["_send"]))
+    assert type(built["scope"]) is dict
+    assert built.keys() >= reference.keys()
+    assert {key: built[key] for key in reference} == reference
 
 
 def test_a_patched_request_init_runs_for_every_request(monkeypatch: pytest.MonkeyPatch) -> None:

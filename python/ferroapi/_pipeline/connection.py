@@ -1,10 +1,11 @@
-"""The request's starlette `Request`, built without running `Request.__init__`.
+"""Whether the request's starlette `Request` may be built without running `Request.__init__`.
 
 `Request(scope, receive, send)` runs two Python frames (`Request.__init__` and, through `super()`,
-`HTTPConnection.__init__`) to set six attributes: a measurable share of a small request. The same
-instance state is written here in one dictionary. What starlette's `__init__` sets is read once, from a
-Request built the normal way: when a starlette release (or an instrumentation patching
-`Request.__init__`) changes it, every request is built by calling the class again.
+`HTTPConnection.__init__`) to set six attributes: a measurable share of a small request. The route
+app writes the same instance state in one dictionary instead (`handler.RouteApp.__call__`). What
+starlette's `__init__` sets is read once, from a Request built the normal way: when a starlette
+release (or an instrumentation patching `Request.__init__`) changes it, every request is built by
+calling the class again.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.types import Receive, Scope, Send
+from starlette.types import Scope
 
-__all__ = ["new_request"]
+__all__ = ["STOCK_REQUEST_INIT"]
 
 _STARLETTE_INIT = Request.__init__
 _KNOWN_STATE = ("scope", "_receive", "_send", "_stream_consumed", "_is_disconnected", "_form")
@@ -40,21 +41,6 @@ def _state_is_known() -> bool:
     return tuple(vars(probe)) == _KNOWN_STATE and vars(probe) == expected
 
 
-_DIRECT = _state_is_known()
-_new_object = object.__new__
-
-
-def new_request(scope: Scope, receive: Receive, send: Send) -> Request:
-    """`Request(scope, receive, send)` for an HTTP scope."""
-    if not _DIRECT or Request.__init__ is not _STARLETTE_INIT:
-        return Request(scope, receive, send)
-    request: Request = _new_object(Request)
-    request.__dict__ = {
-        "scope": scope,
-        "_receive": receive,
-        "_send": send,
-        "_stream_consumed": False,
-        "_is_disconnected": False,
-        "_form": None,
-    }
-    return request
+# `Request.__init__` as long as it is starlette's own and sets exactly that state: a route app then
+# writes the state itself (`handler.RouteApp`); anything else (None) means calling the class.
+STOCK_REQUEST_INIT: object | None = _STARLETTE_INIT if _state_is_known() else None

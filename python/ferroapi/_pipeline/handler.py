@@ -20,7 +20,7 @@ from starlette.types import Message, Receive, Scope, Send
 from ferroapi._lifecycle import LIFECYCLE_SCOPE_KEY, Exchange
 from ferroapi._pipeline.app_limit import limit_error
 from ferroapi._pipeline.body import STARLETTE_BODY, read_body, too_large
-from ferroapi._pipeline.connection import new_request
+from ferroapi._pipeline.connection import STOCK_REQUEST_INIT
 from ferroapi._pipeline.endpoint import call_endpoint
 from ferroapi._pipeline.errors import handle_exception
 from ferroapi._pipeline.hooks import HOOKS, respond_through_hooks
@@ -39,6 +39,7 @@ __all__ = ["RouteApp", "respond"]
 _LIMITER_SCOPE_KEY = "starlette._body_limit_responder"
 
 _RESPONSE_CALL = Response.__call__
+_new_object = object.__new__
 
 _NOT_AWAITED = (
     "Response not awaited. There's a high chance that the application code is raising an exception and "
@@ -123,7 +124,20 @@ class RouteApp:
         self.publishes = receives_connection or not stock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = new_request(scope, receive, send)
+        if Request.__init__ is STOCK_REQUEST_INIT:
+            # What starlette's `Request(scope, receive, send)` sets, without its two frames (see
+            # `connection.py`: checked once against starlette, a patched `__init__` still runs).
+            request = _new_object(Request)
+            request.__dict__ = {
+                "scope": scope,
+                "_receive": receive,
+                "_send": send,
+                "_stream_consumed": False,
+                "_is_disconnected": False,
+                "_form": None,
+            }
+        else:
+            request = Request(scope, receive, send)
         exchange = Exchange()
         exchange.request = request
         scope[LIFECYCLE_SCOPE_KEY] = exchange

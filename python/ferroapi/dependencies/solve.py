@@ -24,7 +24,7 @@ from ferroapi._lifecycle import Lifecycle
 from ferroapi._query_params import query_params_of
 from ferroapi.background import BackgroundTasks
 from ferroapi.concurrency import contextmanager_in_threadpool, limited
-from ferroapi.dependencies.models import CacheKey, Dependant
+from ferroapi.dependencies.models import GRAPH_EPOCH, CacheKey, Dependant
 from ferroapi.dependencies.overrides import EPOCH
 from ferroapi.dependencies.plan import ASYNC_CALL, ASYNC_GEN, ROOT, SYNC_CALL, SolvePlan, Step, plan_for
 from ferroapi.dependencies.yielding import AsyncGenDependency, open_cleanup_scope
@@ -119,7 +119,15 @@ async def solve(
     """Solve `dependant` for `request`. `body` is the decoded body: a JSON value, FormData, raw bytes,
     or Undefined when there was none (None is JSON `null`).
     """
-    plan = plan_for(dependant, dependency_overrides_provider)
+    provider = dependency_overrides_provider
+    plan: SolvePlan | None = dependant.plan
+    # `plan_for`'s common case (no overrides, the plan current) without its frame.
+    if (
+        plan is None
+        or plan.epoch != GRAPH_EPOCH[0]
+        or (provider is not None and getattr(provider, "dependency_overrides", None))
+    ):
+        plan = plan_for(dependant, provider)
     step = plan.root
     if step is not None:
         # No dependencies: the endpoint's own parameters, nothing to call or cache. (Inline: one
