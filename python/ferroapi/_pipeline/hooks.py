@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic_core import PydanticUndefined
+from pydantic_core import PydanticSerializationError, PydanticUndefined
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,8 +26,10 @@ from starlette.responses import Response
 from ferroapi._fields import ModelField
 from ferroapi._lifecycle import lifecycle_of
 from ferroapi._pipeline.body import read_body
+from ferroapi._pipeline.json_text import dump_json_fallback, is_surrogate_error
 from ferroapi._pipeline.lanes import open_stream
 from ferroapi._pipeline.plan import Lane, RoutePlan
+from ferroapi._pipeline.render import encode_plain
 from ferroapi.dependencies.models import Dependant
 from ferroapi.dependencies.solved import solve_dependencies
 from ferroapi.encoders import jsonable_encoder
@@ -86,16 +88,23 @@ async def serialize_response(
         value, errors = await run_in_threadpool(field.validate, response_content, {}, loc=("response",))
     if errors:
         raise ResponseValidationError(errors=errors, body=response_content, endpoint_ctx=endpoint_ctx or {})
-    serializer = field.serialize_json if dump_json else field.serialize
-    return serializer(
-        value,
-        include=include,
-        exclude=exclude,
-        by_alias=by_alias,
-        exclude_unset=exclude_unset,
-        exclude_defaults=exclude_defaults,
-        exclude_none=exclude_none,
-    )
+    options: dict[str, Any] = {
+        "include": include,
+        "exclude": exclude,
+        "by_alias": by_alias,
+        "exclude_unset": exclude_unset,
+        "exclude_defaults": exclude_defaults,
+        "exclude_none": exclude_none,
+    }
+    if not dump_json:
+        return field.serialize(value, **options)
+    try:
+        return field.serialize_json(value, **options)
+    except PydanticSerializationError as exc:
+        if not is_surrogate_error(exc):
+            raise
+    # A lone surrogate echoed from the request: its escape, as the pipeline's own path writes it.
+    return dump_json_fallback(field.serialize, value, options)
 
 
 class Hooks:
@@ -211,7 +220,14 @@ async def respond_through_hooks(plan: RoutePlan, request: Request) -> Response:
     if plan.dump_json:
         response = Response(content=content, media_type="application/json", **args)
     else:
-        response = plan.response_class(content, **args)
+        try:
+            response = plan.response_class(content, **args)
+        except UnicodeEncodeError:
+            if not plan.fast_json:
+                raise
+            # A lone surrogate echoed from the request, rendered by JSONResponse: its escape, as the
+            # pipeline's own path writes it (`render.render_value`).
+            response = Response(content=encode_plain(content), media_type="application/json", **args)
     if not is_body_allowed_for_status_code(response.status_code):
         response.body = b""
     response.raw_headers.extend(sub_response.raw_headers)
