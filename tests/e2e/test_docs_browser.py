@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -161,7 +162,11 @@ def browser() -> Iterator[CDP]:
             "--remote-debugging-port=0",
             "about:blank",
         ]
-        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Its own process group: chromium's helper processes (zygote, renderers, crashpad) are
+        # stopped with it, and none still writes to the profile while the directory is removed.
+        process = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         try:
             port = _devtools_port(Path(profile), process)
             cdp = CDP(_page_websocket(port), timeout=BROWSER_TIMEOUT)
@@ -170,12 +175,26 @@ def browser() -> Iterator[CDP]:
             finally:
                 cdp.close()
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to chromium's process group, SIGKILL to what is left after 10 s; then wait until no
+    process of the group remains (bounded)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # helpers that outlived the main process
+        except ProcessLookupError:
+            return  # the group is empty
+        time.sleep(0.05)
 
 
 def _devtools_port(profile: Path, process: subprocess.Popen[bytes]) -> int:
