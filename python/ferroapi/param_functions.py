@@ -63,14 +63,15 @@ def Depends(
     dependency: Callable[..., Any] | None = None,
     *,
     use_cache: bool = True,
-    scope: Literal["function", "request"] | None = None,
+    scope: Literal["function", "request", "lifespan"] | None = None,
     max_concurrency: int | None = None,
 ) -> Any:
     """Inject the result of `dependency` (the annotation's class when omitted).
 
     `use_cache=False` calls it again even if another parameter of the same request already did;
     `scope="function"` tears a yield dependency down right after the endpoint returns, before the
-    response is sent; `max_concurrency` bounds how many calls run at once.
+    response is sent; `scope="lifespan"` (ferroapi's extension) creates it once per app and shares it
+    with every request, tearing it down at shutdown; `max_concurrency` bounds how many calls run at once.
     """
     return params.Depends(
         dependency=dependency, use_cache=use_cache, scope=scope, max_concurrency=max_concurrency

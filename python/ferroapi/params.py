@@ -209,7 +209,7 @@ class Depends:
 
     dependency: Callable[..., Any] | None = None
     use_cache: bool = True
-    scope: Literal["function", "request"] | None = None
+    scope: Literal["function", "request", "lifespan"] | None = None
     max_concurrency: int | None = field(default=None, kw_only=True)
     # Compared by identity, so two otherwise equal declarations are not merged by typing.Annotated's
     # cache into one shared limit. An init field, so dataclasses.replace keeps the same limiter.

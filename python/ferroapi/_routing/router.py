@@ -26,6 +26,7 @@ from ferroapi._routing.dispatch import serve_selected as dispatch_selected
 from ferroapi._routing.inclusion.entry import IncludedRouter, check_inclusion, selecting_inclusion
 from ferroapi._routing.inclusion.inherit import check_prefix, include_context
 from ferroapi._routing.lifespan import lifespan_context, merge_lifespans, run_handlers
+from ferroapi._routing.lifespan_scope import serve_lifespan
 from ferroapi._routing.low_priority import IncludedRouterEntry, low_priority_routes
 from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute
@@ -35,6 +36,7 @@ from ferroapi._routing.static_frontend.files import Fallback, resolve_check_dir
 from ferroapi._routing.static_frontend.routes import FrontendRouteGroup, add_frontend
 from ferroapi._routing.table import RouteTable, compile_table
 from ferroapi.datastructures import Default
+from ferroapi.dependencies.lifespan import LifespanStore
 from ferroapi.types import DecoratedCallable
 from ferroapi.utils import generate_unique_id, get_value_or_default
 
@@ -113,6 +115,9 @@ class APIRouter(starlette_routing.Router):
             refuse_foreign_route(route)
         super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default)
         self.lifespan_context = lifespan_context(self, lifespan)
+        # The values of the lifespan-scoped dependencies this router's lifespan serves (as the
+        # outermost router, `scope["router"]`, it is where requests below it look them up).
+        self._lifespan_store = LifespanStore()
         check_prefix(prefix)
         self.on_startup: list[Callable[[], Any]] = list(on_startup or [])
         self.on_shutdown: list[Callable[[], Any]] = list(on_shutdown or [])
@@ -451,6 +456,10 @@ class APIRouter(starlette_routing.Router):
             return func
 
         return decorator
+
+    async def lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI lifespan: the router's lifespan context, with the lifespan-scoped dependencies."""
+        await serve_lifespan(self, scope, receive, send)
 
     async def _startup(self) -> None:
         await run_handlers(self.on_startup)

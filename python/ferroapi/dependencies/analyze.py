@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any
 
 from starlette.background import BackgroundTasks as StarletteBackgroundTasks
 from starlette.requests import HTTPConnection, Request
@@ -32,7 +32,8 @@ from ferroapi.dependencies.flat import (
     is_form_body,
     should_embed_body_fields,
 )
-from ferroapi.dependencies.models import Dependant
+from ferroapi.dependencies.lifespan import LIFESPAN, check_lifespan_dependant
+from ferroapi.dependencies.models import Dependant, DependencyScope
 from ferroapi.dependencies.param import ParamDetails, analyze_param, injected_types
 from ferroapi.dependencies.reuse import copy_dependant, current_base
 from ferroapi.dependencies.signature import get_typed_signature
@@ -104,7 +105,7 @@ def get_dependant(
     own_oauth_scopes: list[str] | None = None,
     parent_oauth_scopes: list[str] | None = None,
     use_cache: bool = True,
-    scope: Literal["function", "request"] | None = None,
+    scope: DependencyScope | None = None,
     concurrency: Any = None,
 ) -> Dependant:
     """Analyse `call` and, recursively, its dependencies."""
@@ -152,6 +153,8 @@ def get_dependant(
         else:
             assert details.field is not None
             _add_field(details.field, dependant)
+    if scope == LIFESPAN:
+        check_lifespan_dependant(dependant)
     return dependant
 
 

@@ -37,12 +37,23 @@ from ferroapi.dependencies.signature import (  # the _cached names: FastAPI's, k
 )
 from ferroapi.types import DependencyCacheKey
 
-__all__ = ["GRAPH_EPOCH", "CacheKey", "Dependant", "SecurityRequirement", "TrackedList", "seal"]
+__all__ = [
+    "GRAPH_EPOCH",
+    "CacheKey",
+    "Dependant",
+    "DependencyScope",
+    "SecurityRequirement",
+    "TrackedList",
+    "seal",
+]
 
 # (callable, OAuth scopes when the subtree reads them, computed scope): two occurrences of a
 # dependency with equal keys share one result per request (unless `use_cache=False`). FastAPI's
 # `DependencyCacheKey` (`ferroapi.types`), the same object under the name ferroapi's solver uses.
 CacheKey = DependencyCacheKey
+
+# FastAPI's scopes, plus ferroapi's "lifespan" (`dependencies.lifespan`): created once per app.
+DependencyScope = Literal["function", "request", "lifespan"]
 
 # Bumped by every change to a sealed dependant (a node of a compiled graph).
 GRAPH_EPOCH = [0]
@@ -141,7 +152,7 @@ class Dependant:
     parent_oauth_scopes: list[str] | None = None
     use_cache: bool = True
     path: str | None = None
-    scope: Literal["function", "request"] | None = None
+    scope: DependencyScope | None = None
     concurrency: DependencyConcurrency | None = None
     # --- ferroapi's caches: not part of FastAPI's constructor, never a reason to recompile ---
     # The compiled per-request plan (a `dependencies.plan.SolvePlan`, typed Any: this module sits
@@ -176,7 +187,7 @@ class Dependant:
         parent_oauth_scopes: list[str] | None = None,
         use_cache: bool = True,
         path: str | None = None,
-        scope: Literal["function", "request"] | None = None,
+        scope: DependencyScope | None = None,
         concurrency: DependencyConcurrency | None = None,
     ) -> None:
         # Written through object.__setattr__: a node being built is not sealed, so the tracking
@@ -266,7 +277,7 @@ class Dependant:
 
     # ---- what it shares with the rest of the graph ---------------------------------------------
     @property
-    def computed_scope(self) -> Literal["function", "request"] | None:
+    def computed_scope(self) -> DependencyScope | None:
         """The declared scope; a yield dependency without one lives for the whole request."""
         if self.scope:
             return self.scope

@@ -18,6 +18,7 @@ from typing import Any
 from ferroapi.dependencies.analyze import analyse_override
 from ferroapi.dependencies.body import BodyReader
 from ferroapi.dependencies.extract import ModelReader, ParamReader, make_param_reader
+from ferroapi.dependencies.lifespan import LIFESPAN, LifespanNode
 from ferroapi.dependencies.models import GRAPH_EPOCH, CacheKey, Dependant, seal
 from ferroapi.dependencies.overrides import OverridesDict
 
@@ -45,6 +46,7 @@ class Step:
         "header",
         "injects",
         "kind",
+        "lifespan",
         "may_hit",
         "oauth_scopes",
         "path",
@@ -66,6 +68,7 @@ class Step:
         self.cache_key: CacheKey = declared.cache_key
         self.use_cache = declared.use_cache
         self.function_scope = declared.scope == "function"
+        self.lifespan: LifespanNode | None = None  # set on the step that reads a lifespan value
         self.concurrency = dependant.concurrency
         self.children: list[tuple[int, str | None]] = []
         self.position: tuple[int, ...] = ()  # child indices from the root: the place in the graph
@@ -140,8 +143,11 @@ def _walk(
         seal(original)
     children: list[tuple[int, str | None]] = []
     for index, sub in enumerate(dependant.dependencies):
-        effective, replaced = _resolve(sub, overrides)
-        child = _walk(effective, replaced, False, steps, overrides, seen, (*position, index))
+        if sub.scope == LIFESPAN:
+            child = _lifespan_step(sub, steps, overrides, seen, (*position, index))
+        else:
+            effective, replaced = _resolve(sub, overrides)
+            child = _walk(effective, replaced, False, steps, overrides, seen, (*position, index))
         children.append((child, sub.name))
     step = Step(dependant, original=original, is_root=is_root)
     step.children = children
@@ -151,6 +157,31 @@ def _walk(
     seen.add(step.cache_key)
     steps.append(step)
     return len(steps) - 1
+
+
+def _lifespan_step(
+    sub: Dependant, steps: list[Step], overrides: Overrides, seen: set[CacheKey], position: tuple[int, ...]
+) -> int:
+    """A lifespan dependency is one leaf step: an async call of its node's `resolve`, which gets the
+    connection (to find the app's store) injected like an `HTTPConnection` parameter. What it depends
+    on is compiled into the node, not into steps: it runs once per app, not per request."""
+    node = _lifespan_node(sub, overrides)
+    carrier = Dependant(call=node.resolve, name=sub.name, http_connection_param_name="connection")
+    step = Step(carrier, original=sub, is_root=False)
+    step.lifespan = node
+    step.position = position
+    step.may_hit = step.cache_key in seen
+    seen.add(step.cache_key)
+    steps.append(step)
+    return len(steps) - 1
+
+
+def _lifespan_node(sub: Dependant, overrides: Overrides) -> LifespanNode:
+    effective, _ = _resolve(sub, overrides)
+    seal(sub)
+    seal(effective)  # an edit of the graph below must reach the plan, as for any dependency
+    children = [(child.name, _lifespan_node(child, overrides)) for child in effective.dependencies]
+    return LifespanNode(sub, effective, children)
 
 
 def _resolve(sub: Dependant, overrides: Overrides) -> tuple[Dependant, Dependant | None]:
