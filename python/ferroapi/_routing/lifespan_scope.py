@@ -33,10 +33,13 @@ class LifespanRouter(Protocol):
 
 def startup_nodes(router: LifespanRouter) -> list[LifespanNode]:
     """The lifespan dependencies of the router's routes, each after those it depends on."""
+    # Included routes are built (and their dependencies analysed) when first listed: now, as the
+    # first request's route table would, so their declarations are checked before serving.
+    routes = router.effective_routes()
     if not DECLARED[0]:
         return []  # no lifespan dependency was ever declared: nothing to look for
     nodes: list[LifespanNode] = []
-    for route in router.effective_routes():
+    for route in routes:
         dependant = getattr(route, "dependant", None)
         if not isinstance(dependant, Dependant):
             continue
