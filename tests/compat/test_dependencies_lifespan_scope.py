@@ -1,7 +1,7 @@
 """Lifespan-scoped dependencies next to ordinary ones: everything else behaves as FastAPI's `Depends`.
 
 FastAPI 0.165 accepts `Depends(dep, scope="lifespan")` and runs such a dependency per request, like
-`scope="request"`; ferroapi creates it once per app (tests/unit/test_dependencies_lifespan_scope.py).
+`scope="request"`; ferroapi creates it once per app (tests/unit/test_dependencies_lifespan_semantics.py).
 With dependencies whose value does not depend on how often they run, the same app body must give
 the same responses, validation errors, security challenges and OpenAPI document under both.
 """

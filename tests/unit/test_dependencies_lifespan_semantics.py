@@ -204,6 +204,20 @@ def test_an_override_installed_while_running_is_created_on_first_use() -> None:
     assert log[3:] == ["close client on test", "close client on real"]
 
 
+def test_an_override_asking_for_per_request_values_fails_the_startup() -> None:
+    app, _, client = overridable([])
+
+    def per_request(request: Request) -> str:
+        return request.url.path
+
+    app.dependency_overrides[client] = per_request
+    with (
+        pytest.raises(DependencyScopeError, match='"per_request" has a scope of "lifespan"'),
+        TestClient(app),
+    ):
+        pass
+
+
 # ---- declaration errors -----------------------------------------------------------------------
 
 
@@ -369,6 +383,25 @@ def test_included_routers_mounted_apps_and_late_routes_share_one_value() -> None
         paths = ["/a/one", "/b/one", "/mounted/sub", "/late"]
         assert [client.get(path).json() for path in paths] == ["shared 1"] * 4
     assert created == ["shared", "closed"]
+
+
+def test_a_class_is_instantiated_once() -> None:
+    class Registry:
+        instances = 0
+
+        def __init__(self) -> None:
+            Registry.instances += 1
+            self.number = Registry.instances
+
+    app = FerroAPI()
+
+    @app.get("/")
+    def read(registry: Annotated[Registry, Depends(scope="lifespan")]) -> int:
+        return registry.number
+
+    with TestClient(app) as client:
+        assert [client.get("/").json() for _ in range(5)] == [1] * 5
+    assert Registry.instances == 1
 
 
 def test_concurrent_first_uses_create_it_once() -> None:
