@@ -10,7 +10,7 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import httpx
 import pytest
@@ -98,13 +98,16 @@ def build(log: list[str]) -> FerroAPI:
     return app
 
 
-def test_created_once_at_startup_shared_by_requests_and_websockets() -> None:
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_created_once_at_startup_shared_by_requests_and_websockets(
+    backend: Literal["asyncio", "trio"],
+) -> None:
     log: list[str] = []
     app = build(log)
-    with TestClient(app) as client:
-        # created at startup, after the app's lifespan started, dependencies first
-        assert log == ["app lifespan start", "settings", "open pool 1", "open cache"]
+    with TestClient(app, backend=backend) as client:
         pool_id = Pool.created
+        # created at startup, after the app's lifespan started, dependencies first
+        assert log == ["app lifespan start", "settings", f"open pool {pool_id}", "open cache"]
         answers = [client.get("/items", params={"q": i}).json() for i in range(20)]
         with client.websocket_connect("/ws") as websocket:
             assert websocket.receive_json() == {"pool": pool_id}

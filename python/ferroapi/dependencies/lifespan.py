@@ -94,6 +94,14 @@ def check_lifespan_dependant(dependant: Dependant) -> None:
         )
 
 
+def _kind(dependant: Dependant) -> str:
+    if dependant.is_async_gen:
+        return "async_gen"
+    if dependant.is_gen:
+        return "gen"
+    return "async" if dependant.is_coroutine else "sync"
+
+
 class LifespanNode:
     """One lifespan dependency in a compiled plan: what to call (the override, if any) and with what.
 
@@ -106,20 +114,12 @@ class LifespanNode:
 
     def __init__(
         self, declared: Dependant, effective: Dependant, children: list[tuple[str | None, LifespanNode]]
-    ):
+    ) -> None:
         self.name = _name(declared.call)
         self.call: Callable[..., Any] = effective.call  # type: ignore[assignment]
         self.children = children
         self.key: tuple[Any, ...] = (declared.call, effective.call, tuple(child.key for _, child in children))
-        self.kind = (
-            "async_gen"
-            if effective.is_async_gen
-            else "gen"
-            if effective.is_gen
-            else "async"
-            if effective.is_coroutine
-            else "sync"
-        )
+        self.kind = _kind(effective)
 
     async def resolve(self, connection: HTTPConnection) -> Any:
         """The shared value, for a request or websocket (the plan's step for this node)."""
