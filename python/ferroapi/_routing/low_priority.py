@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
+from ferroapi._limits.body import with_body_limit
 from ferroapi._routing.inclusion.entry import IncludedRouter
-from ferroapi._routing.inclusion.inherit import with_body_limit
 from ferroapi._routing.routelist import _Epoch
 from ferroapi._routing.settings import RouterSettings
 from ferroapi._routing.static_frontend.routes import (

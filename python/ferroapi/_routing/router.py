@@ -15,12 +15,8 @@ from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from typing_extensions import Unpack, deprecated
 
 from ferroapi._foreign import refuse_foreign_route, refuse_foreign_router
-from ferroapi._pipeline.limits import (
-    first_limit,
-    inherit_form_limits,
-    validate_form_limits,
-    validate_max_body_size,
-)
+from ferroapi._limits.body import first_limit, validate_max_body_size
+from ferroapi._limits.forms import inherit_form_limits, validate_form_limits
 from ferroapi._routing.dispatch import dispatch
 from ferroapi._routing.dispatch import serve_selected as dispatch_selected
 from ferroapi._routing.inclusion.entry import IncludedRouter, check_inclusion, selecting_inclusion

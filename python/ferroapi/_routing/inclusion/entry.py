@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
-from ferroapi._routing.inclusion.inherit import IncludeContext, check_prefix, with_body_limit
+from ferroapi._limits.body import with_body_limit
+from ferroapi._routing.inclusion.inherit import IncludeContext, check_prefix
 from ferroapi._routing.route import APIRoute
 from ferroapi._routing.settings import RouterSettings
 from ferroapi.exceptions import FastAPIError
