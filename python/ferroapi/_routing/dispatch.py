@@ -23,10 +23,10 @@ from ferroapi._limits.body import answer_too_large, declared_too_large, route_bo
 from ferroapi._limits.middleware import serve_under_limit
 from ferroapi._pipeline.errors import track_response_start
 from ferroapi._routing.inclusion.entry import IncludedRouter
-from ferroapi._routing.low_priority import match_low_priority
 from ferroapi._routing.observed import select_redirect_target, select_route
 from ferroapi._routing.route import STOCK_HANDLE, APIRoute, APIWebSocketRoute, set_scope_effective_route
 from ferroapi._routing.settings import RouterSettings
+from ferroapi._routing.static_frontend.fallback import match_low_priority
 from ferroapi._routing.static_frontend.routes import update_scope
 from ferroapi._routing.table import NativeSegment, RouteTable
 from ferroapi.telemetry._api import TELEMETRY_SEEN

@@ -22,11 +22,11 @@ from ferroapi._routing.dispatch import serve_selected as dispatch_selected
 from ferroapi._routing.inclusion.entry import IncludedRouter, check_inclusion, selecting_inclusion
 from ferroapi._routing.inclusion.inherit import check_prefix, include_context
 from ferroapi._routing.lifespan import lifespan_context, merge_lifespans, run_handlers
-from ferroapi._routing.low_priority import IncludedRouterEntry, low_priority_routes
 from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute
 from ferroapi._routing.routelist import RouteList, _Epoch
 from ferroapi._routing.settings import RouterSettings
+from ferroapi._routing.static_frontend.fallback import IncludedRouterEntry, low_priority_routes
 from ferroapi._routing.static_frontend.files import Fallback, resolve_check_dir
 from ferroapi._routing.static_frontend.routes import FrontendRouteGroup, add_frontend
 from ferroapi._routing.table import RouteTable, compile_table
