@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
@@ -31,6 +30,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from _servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEEL_DIR = os.environ.get("FERROAPI_WHEEL_DIR")
@@ -156,12 +157,6 @@ def check_wheel_contents(wheel: Path) -> None:
     assert any(url.startswith("Documentation, ") for url in metadata.get_all("Project-URL", []))
     assert set(metadata.get_all("Provides-Extra", [])) == {"standard", "all", "opentelemetry"}  # no test/lint
     assert "ferroapi run main.py" in str(metadata.get_payload())  # the PyPI page is the user's
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def get_json(url: str, server: subprocess.Popen[bytes], deadline: float) -> object:

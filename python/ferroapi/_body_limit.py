@@ -1,7 +1,7 @@
 """`fastapi._body_limit`: the request body limit helpers, under FastAPI's module and names.
 
 ferroapi enforces `max_body_size` in its router and, around user middleware, with
-`ferroapi._pipeline.app_limit` (starlette's `RequestBodyLimitMiddleware`, errors unwrapped from task
+`ferroapi._limits.middleware` (starlette's `RequestBodyLimitMiddleware`, errors unwrapped from task
 groups). This module only gives those pieces FastAPI's names; nothing imports it at start-up.
 """
 
@@ -15,9 +15,9 @@ from starlette.types import Receive as Receive
 from starlette.types import Scope as Scope
 from starlette.types import Send as Send
 
-from ferroapi._pipeline import app_limit
-from ferroapi._pipeline.app_limit import AppBodyLimitMiddleware as AppBodyLimitMiddleware
-from ferroapi._pipeline.limits import first_limit, validate_max_body_size
+from ferroapi._limits import middleware as app_limit
+from ferroapi._limits.body import first_limit, validate_max_body_size
+from ferroapi._limits.middleware import AppBodyLimitMiddleware as AppBodyLimitMiddleware
 from ferroapi.exception_handlers import http_exception_handler as http_exception_handler
 
 __all__ = [

@@ -14,7 +14,7 @@ from pydantic import TypeAdapter as TypeAdapter
 from pydantic import with_config as with_config
 from typing_extensions import TypedDict
 
-from ferroapi._pipeline.limits import validate_form_limits
+from ferroapi._limits.forms import validate_form_limits
 from ferroapi._routing.options import FormLimits as _FormLimits
 
 __all__ = ["_FormLimits", "_validate_form_limits"]

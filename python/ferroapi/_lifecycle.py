@@ -19,9 +19,11 @@ dependencies, a custom route handler, extensions); a request that cannot open an
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import Any, TypeVar
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ferroapi import _gc_pause as gc_pause
 
@@ -34,6 +36,8 @@ __all__ = [
     "lifecycle_for",
     "lifecycle_of",
 ]
+
+Connection = TypeVar("Connection")
 
 # The one scope key the pipeline uses: a route handler receives only `request`, and a custom route
 # class (or an extension calling `solve_dependencies`) may rebuild the Request from the same scope,
@@ -55,6 +59,8 @@ class Lifecycle:
     function_stack_if_any: AsyncExitStack[Any] | None = None
     request_stack_if_any: AsyncExitStack[Any] | None = None
     gc_pause_token: int | None = None
+    # Whether the response has begun to be sent (an error after that cannot be answered any more).
+    sending: bool = False
 
     @classmethod
     def over(cls, request_stack: AsyncExitStack[Any], function_stack: AsyncExitStack[Any]) -> Lifecycle:
@@ -94,6 +100,55 @@ class Lifecycle:
         """Unwind the request scope; True when a teardown swallowed `exc`."""
         return await _close(self.request_stack_if_any, exc)
 
+    async def run(
+        self,
+        handler: Callable[[Connection], Awaitable[ASGIApp | None]],
+        connection: Connection,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        swallowed: Callable[[], BaseException] | None = None,
+    ) -> None:
+        """Serve one connection in FastAPI's order of exits, which is:
+
+            async with request_stack:
+                async with function_stack:
+                    response = await handler(connection)
+                await response(scope, receive, send)   # unless the handler returned None
+
+        The one runner of HTTP routes that may open something (`_pipeline.handler`), websocket
+        sessions (`_pipeline.websocket`) and frontends behind dependencies
+        (`_routing.static_frontend.routes`). When a yield dependency's teardown swallows the error
+        raised inside its scope, there is nothing (more) to send: `swallowed()` is raised in its
+        place (an HTTP route: FastAPI's "Response not awaited" error, which request-scoped teardowns
+        see too), or with `swallowed=None` the connection simply ends there.
+        """
+        try:
+            try:
+                response = await handler(connection)
+            except BaseException as exc:
+                if not await _close(self.function_stack_if_any, exc):
+                    raise
+                if swallowed is not None:
+                    raise swallowed() from None
+                response = None
+            else:
+                if self.function_stack_if_any is not None:  # (most requests: none, no coroutine)
+                    await _close(self.function_stack_if_any, None)
+            if response is not None:
+                if self.gc_pause_token is not None:
+                    self.resume_gc()  # before a stream that may outlast the body's objects by far
+                self.sending = True
+                await response(scope, receive, send)
+        except BaseException as exc:
+            if not await _close(self.request_stack_if_any, exc):
+                raise
+            if swallowed is not None:
+                raise swallowed() from None
+            return
+        if self.request_stack_if_any is not None:
+            await _close(self.request_stack_if_any, None)
+
     def pause_gc(self) -> None:
         """Hold the GC pause until `resume_gc` (if one can be held now; see gc_pause.begin)."""
         if self.gc_pause_token is None:
@@ -118,7 +173,7 @@ async def _close(stack: AsyncExitStack | None, exc: BaseException | None) -> boo
 
 
 class Exchange(Lifecycle):
-    """One request's lifecycle, with its `Request` and whether its response has begun to be sent.
+    """One request's lifecycle, with its `Request`.
 
     The exchange is the request's `Lifecycle` itself (one object per request, no `__init__` frame).
     The request lets a streaming response see whether the body was read to its end (then it may
@@ -126,7 +181,6 @@ class Exchange(Lifecycle):
     """
 
     request: Any = None
-    sending: bool = False
 
 
 def lifecycle_of(scope: MutableMapping[str, Any]) -> Lifecycle:

@@ -33,8 +33,8 @@ from typing_extensions import Unpack, deprecated
 from ferroapi._alias import alias_installed
 from ferroapi._app.entry import AppEntry
 from ferroapi._foreign import counterpart_exception, foreign_exception_classes
-from ferroapi._pipeline.app_limit import AppBodyLimitMiddleware
-from ferroapi._pipeline.limits import DEFAULT_MAX_BODY_SIZE
+from ferroapi._limits.body import DEFAULT_MAX_BODY_SIZE
+from ferroapi._limits.middleware import AppBodyLimitMiddleware
 from ferroapi._routing.observed import observe_requests
 from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute

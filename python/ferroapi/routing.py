@@ -52,10 +52,11 @@ from ferroapi._compat import Undefined as Undefined
 from ferroapi._compat.shared import lenient_issubclass as lenient_issubclass
 from ferroapi._fields import ModelField as ModelField
 from ferroapi._fields import create_model_field as create_model_field
-from ferroapi._pipeline import app_limit as _app_limit
+from ferroapi._limits import body as _body_limits
+from ferroapi._limits import forms as _form_limits
+from ferroapi._limits import middleware as _limit_middleware
 from ferroapi._pipeline import hooks as _hooks
 from ferroapi._pipeline import json_text as _json_text
-from ferroapi._pipeline import limits as _limits
 from ferroapi._pipeline.handler import RouteApp
 from ferroapi._pipeline.hooks import run_endpoint_function, serialize_response
 from ferroapi._pipeline.render import json_response
@@ -143,11 +144,11 @@ _PING_INTERVAL: float = DEFAULT_PING_INTERVAL
 
 # FastAPI's names (public and private) for ferroapi's objects of the same contract.
 get_stream_item_type = _annotations.stream_item_type
-get_body_size_limit = _limits.first_limit
-get_body_limit_error = _app_limit.limit_error
-validate_max_body_size = _limits.validate_max_body_size
+get_body_size_limit = _body_limits.first_limit
+get_body_limit_error = _limit_middleware.limit_error
+validate_max_body_size = _body_limits.validate_max_body_size
 _FormLimits = _options.FormLimits
-_validate_form_limits = _limits.validate_form_limits
+_validate_form_limits = _form_limits.validate_form_limits
 _should_embed_body_fields = _body.should_embed_body_fields
 _normalize_non_finite_floats = _json_text.finite
 _DefaultLifespan = _lifespan.DefaultLifespan

@@ -12,7 +12,6 @@ started is stopped at teardown (graceful, then forced), each step bounded by a t
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +19,8 @@ from typing import Any
 
 import pytest
 import uvicorn
+
+from _servers import wait_for_port
 
 STARTUP_TIMEOUT = 15.0
 SHUTDOWN_TIMEOUT = 10.0
@@ -81,17 +82,6 @@ class LiveServer:
             self.thread.join(timeout)
         if self.thread.is_alive():
             raise TimeoutError(f"uvicorn did not stop within {2 * timeout}s")
-
-
-def wait_for_port(host: str, port: int, deadline: float) -> None:
-    while True:
-        try:
-            with socket.create_connection((host, port), timeout=1):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(POLL_INTERVAL)
 
 
 @pytest.fixture

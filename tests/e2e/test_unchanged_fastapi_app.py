@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
@@ -36,6 +35,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from _servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 FASTAPI_PIN = "fastapi==0.165.0"
@@ -157,12 +158,6 @@ REQUESTS: list[tuple[str, str, Any]] = [
     ("GET", "/openapi.json", None),
 ]
 RAW_BAD_JSON = ("POST", "/users/", b'{"name": "x",')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def check(

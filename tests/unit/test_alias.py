@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -17,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from _servers import free_port, wait_for_port
 from ferroapi._alias import ALIAS_ENV, FASTAPI_VERSION, FastAPIAliasFinder
 
 
@@ -205,19 +205,13 @@ def who(user: str = Depends(current_user)) -> dict[str, str]:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 # How long _get waits for a server to accept connections: two workers importing the app on a loaded
 # 2-core machine. The tests that start one have a per-test timeout this much longer than pytest's.
 SERVER_START = 90
 
 
 def _serve(project: Path, *flags: str) -> tuple[int, subprocess.Popen[bytes]]:
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "ferroapi", "run", "--host", "127.0.0.1", "--port", str(port), *flags]
     environment = {k: v for k, v in os.environ.items() if k != ALIAS_ENV}
     server = subprocess.Popen(
@@ -229,16 +223,11 @@ def _serve(project: Path, *flags: str) -> tuple[int, subprocess.Popen[bytes]]:
 def _get(port: int, server: subprocess.Popen[bytes], path: str) -> httpx.Response:
     """GET `path` once the server accepts connections (polled with plain sockets: an HTTP client's
     own connection errors differ between the httpx versions other tests import)."""
-    deadline = time.monotonic() + SERVER_START
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=5):
-                break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                output = server.stdout.read().decode() if server.stdout else ""
-                raise AssertionError(f"the server did not come up:\n{output}") from None
-            time.sleep(0.05)
+    try:
+        wait_for_port("127.0.0.1", port, time.monotonic() + SERVER_START, server)
+    except (RuntimeError, TimeoutError):
+        output = server.stdout.read().decode() if server.stdout else ""
+        raise AssertionError(f"the server did not come up:\n{output}") from None
     return httpx.get(f"http://127.0.0.1:{port}{path}", timeout=30)
 
 
@@ -305,7 +294,7 @@ def test_server_command_lines_serve_an_unchanged_app_with_the_variable(tmp_path:
     if not Path(command[0]).exists():
         pytest.skip(f"{server} is not installed in this environment")
     (tmp_path / "main.py").write_text(FASTAPI_APP)
-    port = _free_port()
+    port = free_port()
     environment = {k: v for k, v in os.environ.items() if k != ALIAS_ENV}
     environment[ALIAS_ENV] = "1"
     with subprocess.Popen(

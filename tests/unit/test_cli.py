@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from _servers import free_port
 from ferroapi import cli
 
 APP = """
@@ -134,15 +134,9 @@ def test_a_missing_app_exits_with_the_reason(
     assert "Path does not exist nowhere.py" in capsys.readouterr().out
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_python_dash_m_ferroapi_serves_the_app(project: Path) -> None:
     write(project / "main.py", APP.format(name="app", title="served by the CLI"))
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "ferroapi", "run", "--host", "127.0.0.1", "--port", str(port)]
     with subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as server:
         try:
@@ -335,7 +329,7 @@ def test_server_granian_gets_the_options(
 @contextlib.contextmanager
 def served(command: list[str], cwd: Path, path: str = "/") -> Iterator[httpx.Response]:
     """A real server started by `command` in `cwd`; yields the first answer to `path`."""
-    port = _free_port()
+    port = free_port()
     command = [*command, "--host", "127.0.0.1", "--port", str(port)]
     with subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as server:
         try:

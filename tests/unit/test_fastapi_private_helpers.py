@@ -33,7 +33,7 @@ from starlette.testclient import TestClient
 
 import ferroapi
 from ferroapi import routing
-from ferroapi._pipeline.limits import FORM_LIMITS_SCOPE_KEY
+from ferroapi._limits.forms import FORM_LIMITS_SCOPE_KEY
 from ferroapi.dependencies import utils
 
 BOTH = [(fastapi, fastapi_routing, fastapi_utils), (ferroapi, routing, utils)]

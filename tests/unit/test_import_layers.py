@@ -41,8 +41,9 @@ FACADE_IMPORTERS_ALLOWED = FACADES | {"ferroapi.cli", "ferroapi.__main__"}
 # The layers, lowest first (docs/architecture.md): a module imports modules of its own layer or of
 # the layers below, never above. A module is in the layer of its longest matching prefix; the rest
 # of the package (requests, responses, params, exceptions, _lifecycle, telemetry, security, the
-# OpenAPI models...) is the foundation: it may use the leaf helpers of `dependencies` and
-# `_pipeline` (fieldinfo, json_text, limits, streaming.raw) but imports nothing from `_routing` up.
+# OpenAPI models, the request limits in _limits...) is the foundation: it may use the leaf helpers
+# of `dependencies` and `_pipeline` (fieldinfo, json_text, streaming.raw) but imports nothing from
+# `_routing` up.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ()),
     ("dependencies", ("ferroapi.dependencies",)),

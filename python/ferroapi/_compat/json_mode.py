@@ -11,7 +11,7 @@ spelling; a smart union ranks JSON strings as exact for more types than Python s
 `json_mode_matches_python(schema)` accepts only a core schema built from nodes whose lax JSON-mode
 validation is the python-mode validation of the decoded value, with no strict flag and no
 mode-dependent option anywhere. What it accepts is checked value by value in
-tests/unit/test_pipeline_json_fast.py. One numeric difference remains for accepted schemas: an
+tests/unit/test_pipeline_body_json_fast.py. One numeric difference remains for accepted schemas: an
 integer literal too large for a float (>= 309 digits) becomes `inf` in JSON mode and a validation
 error in python mode; `has_huge_integer` finds such literals in the raw bytes.
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from pydantic_core import PydanticUndefined
 from starlette.exceptions import HTTPException
-from starlette.middleware import body_limit as _starlette_body_limit
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.requests import ClientDisconnect, Request
 
@@ -22,39 +21,20 @@ from ferroapi import _ferroapi
 from ferroapi._compat.json_mode import has_huge_integer
 from ferroapi._fields import LARGE_DOCUMENT_BYTES, ModelField
 from ferroapi._lifecycle import Lifecycle
-from ferroapi._pipeline.app_limit import limit_error
-from ferroapi._pipeline.limits import defers_to_outer_limit, request_form_limits, warn_default_limit
+from ferroapi._limits.body import defers_to_outer_limit, too_large, warn_default_limit
+from ferroapi._limits.forms import request_form_limits
+from ferroapi._limits.middleware import limit_error
 from ferroapi._pipeline.plan import RoutePlan
 from ferroapi.dependencies.body import ValidatedBody
 from ferroapi.exceptions import RequestValidationError
 
-__all__ = ["STARLETTE_BODY", "BodyTooLarge", "declared_length", "read_body", "too_large"]
-
-# starlette's own 413 exception (an HTTPException subclass) when it has one, so handlers see the same type.
-BodyTooLarge: type[HTTPException] = getattr(_starlette_body_limit, "_RequestBodyTooLarge", HTTPException)
+__all__ = ["STARLETTE_BODY", "read_body"]
 
 _JSON_TYPES: dict[str, bool] = {}  # content-type header value -> is JSON (bounded memo)
 _JSON_TYPES_MAX = 256
 _STDLIB_LOADS = json.loads
 STARLETTE_BODY = Request.body  # starlette's own reader (a patched one reads through `receive`)
 _STARLETTE_JSON = Request.json
-
-
-def too_large() -> HTTPException:
-    if BodyTooLarge is HTTPException:
-        return HTTPException(status_code=413, detail="Content Too Large")
-    return BodyTooLarge()  # type: ignore[call-arg]  # starlette's subclass takes no arguments
-
-
-def declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:
-    """The Content-Length header as an int (None when absent or not a number)."""
-    for key, value in headers:
-        if key == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
 
 
 def _is_json_content_type(value: str) -> bool:

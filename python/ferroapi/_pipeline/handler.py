@@ -1,9 +1,9 @@
 """The request pipeline of one API route, top to bottom.
 
 `RouteApp` is the route's ASGI app: it owns the request's `Lifecycle` (two exit stacks), runs the
-route handler (`respond`, or a custom route class's wrapper around it), sends the response and maps
-exceptions to the app's exception handlers. `respond` is the pipeline itself: each step is a named
-function in a sibling module.
+route handler (`respond`, or a custom route class's wrapper around it) and sends the response within
+them (`Lifecycle.run`), and maps exceptions to the app's exception handlers. `respond` is the
+pipeline itself: each step is a named function in a sibling module.
 """
 
 from __future__ import annotations
@@ -15,17 +15,17 @@ from typing import Any
 from pydantic_core import PydanticUndefined
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from ferroapi._lifecycle import LIFECYCLE_SCOPE_KEY, Exchange
-from ferroapi._pipeline.app_limit import limit_error
-from ferroapi._pipeline.body import STARLETTE_BODY, read_body, too_large
+from ferroapi._limits.counting import LIMITER_SCOPE_KEY, limited_receive
+from ferroapi._limits.middleware import limit_error
+from ferroapi._pipeline.body import STARLETTE_BODY, read_body
 from ferroapi._pipeline.connection import STOCK_REQUEST_INIT
 from ferroapi._pipeline.endpoint import call_endpoint
 from ferroapi._pipeline.errors import handle_exception
 from ferroapi._pipeline.hooks import HOOKS, respond_through_hooks
 from ferroapi._pipeline.lanes import open_stream
-from ferroapi._pipeline.limits import DefaultLimit, warn_default_limit
 from ferroapi._pipeline.plan import Lane, RoutePlan, graph_facts
 from ferroapi._pipeline.render import render_value
 from ferroapi.dependencies.body import decoded_body
@@ -34,9 +34,6 @@ from ferroapi.dependencies.solve import solve
 from ferroapi.exceptions import FastAPIError, RequestValidationError
 
 __all__ = ["RouteApp", "respond"]
-
-# starlette's RequestBodyLimitMiddleware records its active limiter here (nested limiters defer to it).
-_LIMITER_SCOPE_KEY = "starlette._body_limit_responder"
 
 _RESPONSE_CALL = Response.__call__
 _new_object = object.__new__
@@ -48,6 +45,11 @@ _NOT_AWAITED = (
     "https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/"
     "#dependencies-with-yield-and-except"
 )
+
+
+def _not_awaited() -> FastAPIError:
+    """FastAPI's error when a yield dependency swallowed the error that left no response to send."""
+    return FastAPIError(_NOT_AWAITED)
 
 
 async def respond(plan: RoutePlan, request: Request) -> Response:
@@ -153,17 +155,18 @@ class RouteApp:
                 # An override may take the Request: count then too.
                 provider = plan.overrides_provider
                 overridden = provider is not None and bool(getattr(provider, "dependency_overrides", None))
-            if limit is not None and (self.counts_receive or overridden or _LIMITER_SCOPE_KEY in scope):
-                receive = request._receive = _limited_receive(
+            if limit is not None and (self.counts_receive or overridden or LIMITER_SCOPE_KEY in scope):
+                receive = request._receive = limited_receive(
                     scope, receive, limit, counting=self.counts_receive or overridden
                 )
-            if self.needs_stacks or overridden:
-                await self._serve(request, exchange, scope, receive, send)
-                return
-            # No yield dependency can have opened anything: nothing to unwind but what a custom
-            # handler may have registered. (Inline, not a method: one coroutine per request less.)
             if self.publishes or HOOKS.active:
                 exchange.publish(scope)
+            if self.needs_stacks or overridden:
+                await exchange.run(self.handler, request, scope, receive, send, _not_awaited)
+                return
+            # No yield dependency can have opened anything: `exchange.run` without its stack
+            # handling, inline (one coroutine per request less); only a custom handler may have
+            # registered something to unwind.
             response: Any = await self.handler(request)
             if exchange.gc_pause_token is not None:
                 exchange.resume_gc()  # before a response that may stream for long
@@ -198,65 +201,3 @@ class RouteApp:
             # scope -> exchange -> request -> scope is a cycle: broken here, the request's objects
             # are freed at once instead of by the cyclic GC (which made a small GET ~9% dearer).
             exchange.request = None
-
-    async def _serve(
-        self, request: Request, lifecycle: Exchange, scope: Scope, receive: Receive, send: Send
-    ) -> None:
-        """`async with request_stack: (async with function_stack: handler); send`, FastAPI's order."""
-        if self.publishes or HOOKS.active:
-            lifecycle.publish(scope)
-        try:
-            try:
-                response: Any = await self.handler(request)
-            except BaseException as exc:
-                if not await lifecycle.close_function_stack(exc):
-                    raise
-                # A function-scoped dependency swallowed the error: there is no response to send.
-                raise FastAPIError(_NOT_AWAITED) from None
-            if lifecycle.function_stack_if_any is not None:  # (most requests: none, no coroutine)
-                await lifecycle.close_function_stack()
-            if lifecycle.gc_pause_token is not None:
-                lifecycle.resume_gc()  # before a stream that may outlast the body's objects by far
-            lifecycle.sending = True
-            await response(scope, receive, send)
-        except BaseException as exc:
-            if not await lifecycle.close_request_stack(exc):
-                raise
-            raise FastAPIError(_NOT_AWAITED) from None
-        await lifecycle.close_request_stack()
-
-
-class _CountingReceive:
-    """`receive` counting the body against the route's limit, however it is read: by the pipeline,
-    by `request.form()`, or by the endpoint itself (`await request.body()`, chunked, no Content-Length).
-    """
-
-    __slots__ = ("limit", "receive", "total")
-
-    def __init__(self, receive: Receive, limit: int) -> None:
-        self.receive = receive
-        self.limit = limit
-        self.total = 0
-
-    async def __call__(self) -> Message:
-        message = await self.receive()
-        if message["type"] == "http.request":
-            self.total += len(message.get("body", b""))
-            if self.total > self.limit:
-                warn_default_limit(self.limit)
-                raise too_large()
-        return message
-
-
-def _limited_receive(scope: Scope, receive: Receive, limit: int, *, counting: bool) -> Receive:
-    active = scope.get(_LIMITER_SCOPE_KEY)
-    if active is None:
-        return _CountingReceive(receive, limit) if counting else receive
-    if type(limit) is DefaultLimit:
-        return receive  # nobody chose this limit: the enclosing app's (or inclusion's) stays in force
-    # starlette's body limiter (the app's, under user middleware) already counts this request: the
-    # route's own limit replaces its limit, as a nested RequestBodyLimitMiddleware does in FastAPI.
-    active.max_body_size = limit
-    if active.total_size > limit:
-        raise too_large()
-    return receive

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic_core import PydanticSerializationError, PydanticUndefined
+from pydantic_core import PydanticUndefined
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,7 +26,7 @@ from starlette.responses import Response
 from ferroapi._fields import ModelField
 from ferroapi._lifecycle import lifecycle_of
 from ferroapi._pipeline.body import read_body
-from ferroapi._pipeline.json_text import dump_json_fallback, is_surrogate_error
+from ferroapi._pipeline.json_text import to_json_escaping
 from ferroapi._pipeline.lanes import open_stream
 from ferroapi._pipeline.plan import Lane, RoutePlan
 from ferroapi._pipeline.render import encode_plain
@@ -98,13 +98,8 @@ async def serialize_response(
     }
     if not dump_json:
         return field.serialize(value, **options)
-    try:
-        return field.serialize_json(value, **options)
-    except PydanticSerializationError as exc:
-        if not is_surrogate_error(exc):
-            raise
     # A lone surrogate echoed from the request: its escape, as the pipeline's own path writes it.
-    return dump_json_fallback(field.serialize, value, options)
+    return to_json_escaping(field.serialize_json, field.serialize, value, options)
 
 
 class Hooks:

@@ -29,6 +29,7 @@ __all__ = [
     "finite",
     "is_surrogate_error",
     "model_json",
+    "to_json_escaping",
     "tolerant_json",
     "utf8",
 ]
@@ -90,6 +91,19 @@ def is_surrogate_error(exc: PydanticSerializationError) -> bool:
     """Whether pydantic-core's JSON writer failed on a lone surrogate (it has no UTF-8 form)."""
     # pydantic-core reports the UnicodeEncodeError only in its message (no __cause__).
     return "surrogates not allowed" in str(exc)
+
+
+def to_json_escaping(
+    to_json: Callable[..., bytes], to_python: Callable[..., Any], value: Any, options: dict[str, Any]
+) -> bytes:
+    """`to_json(value, **options)` (pydantic-core's writer), with a lone surrogate written as its escape
+    instead of failing. (Per-request and per-item paths keep the `try` inline: one frame less.)"""
+    try:
+        return to_json(value, **options)
+    except PydanticSerializationError as exc:
+        if not is_surrogate_error(exc):
+            raise
+    return dump_json_fallback(to_python, value, options)
 
 
 def dump_json_fallback(to_python: Callable[..., Any], value: Any, options: dict[str, Any]) -> bytes:

@@ -1,7 +1,7 @@
 """The ASGI app of an API WebSocket route, in FastAPI's two parts (both FastAPI names):
 
 - `websocket_session(func)`: the connection's lifecycle (both exit stacks, published under FastAPI's
-  scope keys, closed when `func` returns or raises) and the app's exception handlers;
+  scope keys, closed when `func` returns or raises: `Lifecycle.run`) and the app's exception handlers;
 - `get_websocket_app(dependant, ...)`: `func` itself, solving the dependencies (through a replaced
   `ferroapi.routing.solve_dependencies` when instrumentation replaced it, with FastAPI's telemetry
   calls once connections are observed) and calling the endpoint.
@@ -28,17 +28,18 @@ __all__ = ["get_websocket_app", "websocket_session"]
 
 
 def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
-    """`func(websocket)` as an ASGI app, within the connection's exit stacks."""
+    """`func(websocket)` as an ASGI app, within the connection's exit stacks (`Lifecycle.run`)."""
+
+    async def session(websocket: WebSocket) -> None:
+        await func(websocket)  # nothing is sent after it: the endpoint spoke on the socket itself
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive=receive, send=send)
         exchange = Exchange()
         scope[LIFECYCLE_SCOPE_KEY] = exchange
-        lifecycle: Lifecycle = exchange
-        lifecycle.publish(scope)
+        exchange.publish(scope)
         try:
-            async with lifecycle.request_stack, lifecycle.function_stack:
-                await func(websocket)
+            await exchange.run(session, websocket, scope, receive, send)
         except Exception as exc:
             if not await handle_exception(websocket, exc, scope, receive, send, started=False):
                 raise

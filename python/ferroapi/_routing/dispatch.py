@@ -14,21 +14,19 @@ from typing import Any
 from starlette import routing as starlette_routing
 from starlette._utils import get_route_path
 from starlette.datastructures import URL
-from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.responses import RedirectResponse
 from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
 
 from ferroapi import _ferroapi
-from ferroapi._pipeline.app_limit import BodyLimitMiddleware
-from ferroapi._pipeline.body import declared_length
+from ferroapi._limits.body import answer_too_large, declared_too_large, route_body_limit
+from ferroapi._limits.middleware import serve_under_limit
 from ferroapi._pipeline.errors import track_response_start
-from ferroapi._pipeline.limits import defers_to_outer_limit, warn_default_limit
 from ferroapi._routing.inclusion.entry import IncludedRouter
-from ferroapi._routing.inclusion.inherit import BODY_LIMIT_ATTRIBUTE
-from ferroapi._routing.low_priority import match_low_priority
 from ferroapi._routing.observed import select_redirect_target, select_route
 from ferroapi._routing.route import STOCK_HANDLE, APIRoute, APIWebSocketRoute, set_scope_effective_route
 from ferroapi._routing.settings import RouterSettings
+from ferroapi._routing.static_frontend.fallback import match_low_priority
 from ferroapi._routing.static_frontend.routes import update_scope
 from ferroapi._routing.table import NativeSegment, RouteTable
 from ferroapi.telemetry._api import TELEMETRY_SEEN
@@ -47,21 +45,6 @@ def _params(raw: Any) -> dict[str, Any]:
     if raw is None:
         return {}
     return raw if isinstance(raw, dict) else dict(raw)
-
-
-def _declared_too_large(scope: Scope, limit: int | None) -> bool:
-    if limit is None or scope["type"] != "http":
-        return False
-    length = declared_length(scope["headers"])
-    if length is None or length <= limit or defers_to_outer_limit(limit, scope):
-        return False
-    warn_default_limit(limit, length)  # every caller answers 413 now
-    return True
-
-
-async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    # What starlette's body limiter answers when the declared length is over the limit.
-    await PlainTextResponse("Content Too Large", status_code=413)(scope, receive, send)
 
 
 async def _handle_full(
@@ -84,8 +67,8 @@ async def _handle_full(
             set_scope_effective_route(scope, route)
         target = original or route
         scope["route"] = target
-        if _declared_too_large(scope, route.max_body_size):
-            await _too_large(scope, receive, send)
+        if declared_too_large(scope, route.max_body_size):
+            await answer_too_large(scope, receive, send)
         elif type(target).handle is STOCK_HANDLE:
             await route.app(scope, receive, send)
         else:
@@ -100,19 +83,19 @@ async def _handle_limited(
     router: RouterSettings, route: BaseRoute, scope: Scope, receive: Receive, send: Send
 ) -> None:
     """A route that is not an API route (a mount, a frontend, a starlette route), under the body limit
-    of the inclusion it came from (`inclusion.inherit.with_body_limit`), else of the router."""
+    of the inclusion it came from (`_limits.body.with_body_limit`), else of the router."""
     if scope["type"] != "http":
         await route.handle(scope, receive, send)
         return
-    send = track_response_start(scope, send)
-    limit = getattr(route, BODY_LIMIT_ATTRIBUTE, router.max_body_size)
-    if limit is None or defers_to_outer_limit(limit, scope):
-        await route.handle(scope, receive, send)
-    elif not isinstance(route, _APP_CONTAINERS) and _declared_too_large(scope, limit):
-        # Refused before the route starts a response; a mounted app may still raise its limit.
-        await _too_large(scope, receive, send)
-    else:
-        await BodyLimitMiddleware(route.handle, max_body_size=limit)(scope, receive, send)
+    limit = route_body_limit(route, router.max_body_size)
+    await serve_under_limit(
+        route.handle,
+        limit,
+        scope,
+        receive,
+        track_response_start(scope, send),
+        mounts_apps=isinstance(route, _APP_CONTAINERS),
+    )
 
 
 async def _handle_partial(
@@ -121,8 +104,8 @@ async def _handle_partial(
     scope.update(child_scope)
     if TELEMETRY_SEEN.value:
         select_route(scope, route)
-    if _declared_too_large(scope, router.max_body_size):
-        await _too_large(scope, receive, send)
+    if declared_too_large(scope, router.max_body_size):
+        await answer_too_large(scope, receive, send)
         return
     await route.handle(scope, receive, send)
 
@@ -144,8 +127,8 @@ def _toggled(path: str) -> str:
 
 
 async def _redirect(router: RouterSettings, scope: Scope, receive: Receive, send: Send) -> None:
-    if _declared_too_large(scope, router.max_body_size):
-        await _too_large(scope, receive, send)
+    if declared_too_large(scope, router.max_body_size):
+        await answer_too_large(scope, receive, send)
         return
     redirect_scope = dict(scope)
     redirect_scope["path"] = _toggled(scope["path"])
@@ -155,8 +138,8 @@ async def _redirect(router: RouterSettings, scope: Scope, receive: Receive, send
 async def _not_found(
     router: RouterSettings, table: RouteTable, scope: Scope, receive: Receive, send: Send
 ) -> None:
-    if _declared_too_large(scope, router.max_body_size):
-        await _too_large(scope, receive, send)
+    if declared_too_large(scope, router.max_body_size):
+        await answer_too_large(scope, receive, send)
         return
     if table.low_priority:
         found = match_low_priority(table.low_priority, scope)
@@ -179,8 +162,8 @@ async def _handle_low_priority(
     if original is not None:
         set_scope_effective_route(scope, route)
         scope["route"] = original
-    if _declared_too_large(scope, route.max_body_size):
-        await _too_large(scope, receive, send)
+    if declared_too_large(scope, route.max_body_size):
+        await answer_too_large(scope, receive, send)
         return
     await (original or route).handle(scope, receive, send)
 
@@ -236,11 +219,11 @@ async def dispatch(
             set_scope_effective_route(scope, route)
         limit = route.max_body_size  # type: ignore[attr-defined]
         if limit is not None:
-            # Only a request declaring a length is checked (`_declared_too_large`): found inline.
+            # Only a request declaring a length is checked (`declared_too_large`): found inline.
             for key, _ in scope["headers"]:
                 if key == b"content-length":
-                    if _declared_too_large(scope, limit):
-                        await _too_large(scope, receive, send)
+                    if declared_too_large(scope, limit):
+                        await answer_too_large(scope, receive, send)
                         return
                     break
         await app(scope, receive, send)

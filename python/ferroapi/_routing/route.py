@@ -24,8 +24,9 @@ from starlette.routing import WebSocketRoute as StarletteWebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ferroapi._fields import create_model_field
+from ferroapi._limits.body import validate_max_body_size
+from ferroapi._limits.forms import validate_form_limits
 from ferroapi._pipeline.handler import RouteApp, respond
-from ferroapi._pipeline.limits import validate_form_limits, validate_max_body_size
 from ferroapi._pipeline.plan import PlanSpec, RoutePlan, build_plan
 from ferroapi._pipeline.websocket import get_websocket_app, websocket_session
 from ferroapi._routing.annotations import stream_item_type, typed_return_annotation

@@ -15,23 +15,19 @@ from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from typing_extensions import Unpack, deprecated
 
 from ferroapi._foreign import refuse_foreign_route, refuse_foreign_router
-from ferroapi._pipeline.limits import (
-    first_limit,
-    inherit_form_limits,
-    validate_form_limits,
-    validate_max_body_size,
-)
+from ferroapi._limits.body import first_limit, validate_max_body_size
+from ferroapi._limits.forms import inherit_form_limits, validate_form_limits
 from ferroapi._routing.dispatch import dispatch
 from ferroapi._routing.dispatch import serve_selected as dispatch_selected
 from ferroapi._routing.inclusion.entry import IncludedRouter, check_inclusion, selecting_inclusion
 from ferroapi._routing.inclusion.inherit import check_prefix, include_context
 from ferroapi._routing.lifespan import lifespan_context, merge_lifespans, run_handlers
 from ferroapi._routing.lifespan_scope import serve_lifespan
-from ferroapi._routing.low_priority import IncludedRouterEntry, low_priority_routes
 from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute
 from ferroapi._routing.routelist import RouteList, _Epoch
 from ferroapi._routing.settings import RouterSettings
+from ferroapi._routing.static_frontend.fallback import IncludedRouterEntry, low_priority_routes
 from ferroapi._routing.static_frontend.files import Fallback, resolve_check_dir
 from ferroapi._routing.static_frontend.routes import FrontendRouteGroup, add_frontend
 from ferroapi._routing.table import RouteTable, compile_table

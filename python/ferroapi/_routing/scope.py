@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.types import Scope
 
-from ferroapi._pipeline.limits import FORM_LIMITS_SCOPE_KEY, inherit_form_limits
+from ferroapi._limits.forms import FORM_LIMITS_SCOPE_KEY, inherit_form_limits
 from ferroapi._routing.inclusion.entry import selecting_inclusion
 
 __all__ = [

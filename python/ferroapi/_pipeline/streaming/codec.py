@@ -17,7 +17,7 @@ from typing import Any
 from pydantic_core import PydanticSerializationError, SchemaSerializer, SchemaValidator, ValidationError
 from starlette.requests import Request
 
-from ferroapi._pipeline.json_text import dump_json_fallback, finite, is_surrogate_error
+from ferroapi._pipeline.json_text import dump_json_fallback, finite, is_surrogate_error, to_json_escaping
 from ferroapi._pipeline.plan import RoutePlan
 from ferroapi.encoders import jsonable_encoder
 from ferroapi.exceptions import ResponseValidationError
@@ -78,14 +78,7 @@ def item_serializer(plan: RoutePlan, request: Request) -> Serialize:
             value, errors = field.validate(item, {}, loc=("response",))
             if errors:
                 raise invalid(item)
-            try:
-                data: bytes = field.serialize_json(value, **options)
-            except PydanticSerializationError as exc:
-                if not is_surrogate_error(exc):
-                    raise
-            else:
-                return data
-            return dump_json_fallback(field.serialize, value, options)
+            return to_json_escaping(field.serialize_json, field.serialize, value, options)
 
         return through_field
 

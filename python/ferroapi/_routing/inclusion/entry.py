@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
-from ferroapi._routing.inclusion.inherit import IncludeContext, check_prefix, with_body_limit
+from ferroapi._limits.body import with_body_limit
+from ferroapi._routing.inclusion.inherit import IncludeContext, check_prefix
 from ferroapi._routing.route import APIRoute
 from ferroapi._routing.settings import RouterSettings
 from ferroapi.exceptions import FastAPIError
@@ -67,13 +68,14 @@ class IncludedRouter(BaseRoute):
         """This router's routes as effective routes; a nested inclusion contributes `nested(it)`."""
         for route in list(self.original_router.routes):
             if isinstance(route, IncludedRouter):
-                yield from nested(self._nested(route))
+                yield from nested(self.nested(route))
                 continue
-            effective = self._effective(route, self.include_context)
+            effective = self.effective(route)
             if effective is not None:
                 yield effective
 
-    def _nested(self, inner: IncludedRouter) -> IncludedRouter:
+    def nested(self, inner: IncludedRouter) -> IncludedRouter:
+        """`inner`, an inclusion inside this inclusion's router, as seen through this one."""
         cached = self._nested_cache.get(id(inner))
         if cached is not None and cached[0] is inner:
             return cached[1]
@@ -81,7 +83,10 @@ class IncludedRouter(BaseRoute):
         self._nested_cache[id(inner)] = (inner, nested)
         return nested
 
-    def _effective(self, route: BaseRoute, context: IncludeContext) -> BaseRoute | None:
+    def effective(self, route: BaseRoute) -> BaseRoute | None:
+        """`route` of this inclusion's router as the inclusion serves it (prefix, dependencies,
+        limits...), built once per route; None for a route the inclusion leaves out."""
+        context = self.include_context
         cached = self._cache.get(id(route))
         if cached is not None and cached[0] is route:
             return cached[1]

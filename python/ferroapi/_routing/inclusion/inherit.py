@@ -22,8 +22,9 @@ from starlette import routing as starlette_routing
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, compile_path
 
+from ferroapi._limits.body import first_limit, validate_max_body_size
+from ferroapi._limits.forms import validate_form_limits
 from ferroapi._pipeline.handler import RouteApp
-from ferroapi._pipeline.limits import first_limit, validate_form_limits, validate_max_body_size
 from ferroapi._routing.options import STREAM_OPTIONS
 from ferroapi._routing.route import APIRoute, APIWebSocketRoute, effective_route_context_var
 from ferroapi._routing.settings import RouterSettings
@@ -34,16 +35,7 @@ from ferroapi.utils import generate_unique_id, get_value_or_default
 if TYPE_CHECKING:
     from ferroapi.params import Depends
 
-__all__ = ["BODY_LIMIT_ATTRIBUTE", "IncludeContext", "check_prefix", "include_context", "with_body_limit"]
-
-# The body limit of a route that is not an API route (a mount, a frontend, a starlette route) reached
-# through an inclusion: the inclusion's, read by the dispatcher. API routes carry `max_body_size`.
-BODY_LIMIT_ATTRIBUTE = "_ferroapi_body_limit"
-
-
-def with_body_limit(route: BaseRoute, limit: int | None) -> BaseRoute:
-    setattr(route, BODY_LIMIT_ATTRIBUTE, limit)
-    return route
+__all__ = ["IncludeContext", "check_prefix", "include_context"]
 
 
 @dataclass(frozen=True)

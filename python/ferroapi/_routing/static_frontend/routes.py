@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from starlette._utils import get_route_path
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
@@ -233,11 +234,12 @@ async def _serve_with_dependencies(
     send: Send,
 ) -> None:
     """Solve the frontend's dependencies, then send the file with what they added (headers, cookies,
-    background tasks); yield-dependencies are torn down after the response is sent."""
+    background tasks); yield-dependencies are torn down after the response is sent (`Lifecycle.run`)."""
     lifecycle = Lifecycle()
-    try:
+
+    async def respond(request: Request) -> Response:
         solved = await solve(
-            request=Request(scope, receive, send),
+            request=request,
             dependant=dependant,
             lifecycle=lifecycle,
             dependency_overrides_provider=overrides_provider,
@@ -250,16 +252,9 @@ async def _serve_with_dependencies(
             response.background = solved.background_tasks
         if solved.response_used:
             response.headers.raw.extend(solved.response.headers.raw)
-        await response(scope, receive, send)
-    except BaseException as exc:
-        if await lifecycle.close_function_stack(exc):
-            await lifecycle.close_request_stack()
-            return
-        if not await lifecycle.close_request_stack(exc):
-            raise
-        return
-    await lifecycle.close_function_stack()
-    await lifecycle.close_request_stack()
+        return response
+
+    await lifecycle.run(respond, Request(scope, receive, send), scope, receive, send)
 
 
 class IncludedFrontendGroup(BaseRoute):

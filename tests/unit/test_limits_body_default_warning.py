@@ -16,7 +16,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from ferroapi import APIRouter, FerroAPI
-from ferroapi._pipeline import limits
+from ferroapi._limits import body as limits
 from ferroapi.testclient import TestClient
 
 DEFAULT = 16 * 1024 * 1024

@@ -1,9 +1,11 @@
-"""The app-wide body limit when user middleware runs first (FastAPI's `max_body_size` semantics).
+"""The body limit as ASGI middleware: around an app's user middleware, and around routes that are not
+API routes (FastAPI's `max_body_size` semantics).
 
-A middleware may read the body before the route does, so the limit must sit outside it: starlette's
-`RequestBodyLimitMiddleware` counts what is received (413 once over the limit) and answers 413 when the
-declared Content-Length is over it. Errors it raises inside task groups are unwrapped so they keep their
-normal handling. Without user middleware the router enforces the same limits itself.
+A middleware may read the body before the route does, so the app's limit must sit outside it:
+starlette's `RequestBodyLimitMiddleware` counts what is received (413 once over the limit) and answers
+413 when the declared Content-Length is over it. Errors it raises inside task groups are unwrapped so
+they keep their normal handling. Without user middleware the router enforces the same limits itself
+(API routes through their plan, other routes through `serve_under_limit`).
 """
 
 from __future__ import annotations
@@ -20,14 +22,20 @@ from starlette.middleware.body_limit import (
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ferroapi._pipeline.limits import DefaultLimit, warn_default_limit
+from ferroapi._limits.body import (
+    DefaultLimit,
+    answer_too_large,
+    declared_too_large,
+    defers_to_outer_limit,
+    warn_default_limit,
+)
 from ferroapi.exception_handlers import http_exception_handler
 from ferroapi.telemetry._asgi import _exception
 
 if sys.version_info < (3, 11):  # pragma: no cover
     from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found, unused-ignore]
 
-__all__ = ["AppBodyLimitMiddleware", "BodyLimitMiddleware", "limit_error"]
+__all__ = ["AppBodyLimitMiddleware", "BodyLimitMiddleware", "limit_error", "serve_under_limit"]
 
 _SENT = getattr(body_limit, "_RequestBodyLimitResponseSent", None)
 _LIMIT_ERRORS: tuple[type[BaseException], ...] = tuple(
@@ -135,3 +143,19 @@ class AppBodyLimitMiddleware:
                 raise
             response = await http_exception_handler(Request(scope, receive), error)
             await response(scope, receive, send)
+
+
+async def serve_under_limit(
+    app: ASGIApp, limit: int | None, scope: Scope, receive: Receive, send: Send, *, mounts_apps: bool
+) -> None:
+    """Serve a route that is not an API route (a mount, a frontend, a starlette route) under `limit`.
+
+    A declared Content-Length over the limit is refused before the route starts a response, unless
+    the route holds apps (`mounts_apps`): a mounted app may still raise the limit for its own routes.
+    """
+    if limit is None or defers_to_outer_limit(limit, scope):
+        await app(scope, receive, send)
+    elif not mounts_apps and declared_too_large(scope, limit):
+        await answer_too_large(scope, receive, send)
+    else:
+        await BodyLimitMiddleware(app, max_body_size=limit)(scope, receive, send)

@@ -1,10 +1,12 @@
-"""Low-priority routes: tried only when no route of the table matched and no slash redirect applies.
+"""The fallback routes: tried only when no route of the table matched and no slash redirect applies.
 
-FastAPI 0.165 keeps them apart from `router.routes` (`router._low_priority_routes`; `frontend()` puts
-its group there). The candidates of a router are its own, in order, then those of each included router
-(recursively, under the inclusion's prefix and dependencies). They are flattened into the compiled
-route table, so a request never walks the inclusions. The first FULL match wins, else the first
-PARTIAL one, except that a more specific frontend prefix beats a less specific frontend.
+FastAPI 0.165 calls them low-priority routes and keeps them apart from `router.routes`
+(`router._low_priority_routes`); the only ones it has are the frontends (`frontend()` puts its group
+there), hence this module's place beside them. The candidates of a router are its own, in order,
+then those of each included router (recursively, under the inclusion's prefix and dependencies).
+They are flattened into the compiled route table, so a request never walks the inclusions. The first
+FULL match wins, else the first PARTIAL one, except that a more specific frontend prefix beats a less
+specific frontend.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from collections.abc import Iterable
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
+from ferroapi._limits.body import with_body_limit
 from ferroapi._routing.inclusion.entry import IncludedRouter
-from ferroapi._routing.inclusion.inherit import with_body_limit
 from ferroapi._routing.routelist import _Epoch
 from ferroapi._routing.settings import RouterSettings
 from ferroapi._routing.static_frontend.routes import (
@@ -54,19 +56,21 @@ def included_low_priority_routes(included: IncludedRouter) -> list[BaseRoute]:
     router = included.original_router
     candidates: list[BaseRoute] = []
     for route in list(router._low_priority_routes):
-        effective = _effective(included, route)
+        effective = _as_included(included, route)
         if effective is not None:
             candidates.append(effective)
     for route in list(router.routes):
         if isinstance(route, IncludedRouter):
-            candidates.extend(included_low_priority_routes(included._nested(route)))
+            candidates.extend(included_low_priority_routes(included.nested(route)))
     _flattened[included] = (epoch, candidates)
     return candidates
 
 
-def _effective(included: IncludedRouter, route: BaseRoute) -> BaseRoute | None:
+def _as_included(included: IncludedRouter, route: BaseRoute) -> BaseRoute | None:
+    """A fallback route as `included` serves it: a frontend group under the inclusion's prefix and
+    dependencies (one wrapper per group), anything else as the inclusion rebuilds its routes."""
     if not isinstance(route, FrontendRouteGroup):
-        return included._effective(route, included.include_context)
+        return included.effective(route)
     groups = _groups.setdefault(included, {})
     cached = groups.get(id(route))
     if cached is not None and cached[0] is route:
