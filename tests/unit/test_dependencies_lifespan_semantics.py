@@ -259,8 +259,8 @@ def with_token(token: Annotated[str, Depends(OAuth2PasswordBearer("token"))]) ->
         (with_header, 'header parameter "x-token"'),
         (with_cookie, 'cookie parameter "session"'),
         (with_body, 'body parameter "payload"'),
-        (with_request_dependency, 'the dependency "request_scoped" (scope None'),
-        (with_token, 'the dependency "OAuth2PasswordBearer" (scope None'),
+        (with_request_dependency, 'the dependency "request_scoped" (not lifespan-scoped'),
+        (with_token, 'the dependency "OAuth2PasswordBearer" (not lifespan-scoped'),
     ],
 )
 def test_asking_for_per_request_values_fails_at_declaration(dependency: Any, asks_for: str) -> None:

@@ -80,8 +80,8 @@ def check_lifespan_dependant(dependant: Dependant) -> None:
         f'{what} ("{getattr(dependant, attr)}")' for attr, what in _INJECTED if getattr(dependant, attr)
     ]
     wants += [
-        f'the dependency "{_name(sub.call)}" (scope {sub.scope!r}: declare it with '
-        f'Depends({_name(sub.call)}, scope="lifespan") if it may be shared by the whole app)'
+        f'the dependency "{_name(sub.call)}" (not lifespan-scoped: declare it with '
+        f'Depends({_name(sub.call)}, scope="lifespan") if the whole app may share it)'
         for sub in dependant.dependencies
         if sub.scope != LIFESPAN
     ]
