@@ -137,3 +137,33 @@ def test_security_next_to_lifespan_dependencies_matches(fw: Framework) -> None:
         ],
         headers=("content-type", "www-authenticate"),
     )
+
+
+def test_the_documented_difference_how_often_it_runs(fw: Framework) -> None:
+    # What docs/lifespan-dependencies.md says of FastAPI 0.165: the value is accepted and the
+    # dependency runs per request (opened and closed around each); ferroapi runs it once per app.
+    log: list[str] = []
+
+    def app(fw: Framework) -> Any:
+        m = fw.mod
+
+        async def pool() -> AsyncIterator[int]:
+            log.append("open")
+            yield len(log)
+            log.append("close")
+
+        application = fw.App()
+
+        @application.get("/")
+        def read(p: Annotated[int, m.Depends(pool, scope="lifespan")]) -> int:
+            return p
+
+        return application
+
+    answers = [snapshot.body for snapshot in fw.run(app, ["/", "/", "/"])]
+    if fw.name == "fastapi":
+        assert log == ["open", "close"] * 3
+        assert answers == [1, 3, 5]
+    else:
+        assert log == ["open", "close"]
+        assert answers == [1, 1, 1]
