@@ -19,6 +19,7 @@ from ferroapi._lifecycle import LIFECYCLE_SCOPE_KEY, Exchange, Lifecycle, lifecy
 from ferroapi._pipeline.errors import handle_exception
 from ferroapi._pipeline.hooks import HOOKS
 from ferroapi._pipeline.plan import EndpointSite
+from ferroapi._shutdown.websocket import GoingAway
 from ferroapi.dependencies.models import Dependant
 from ferroapi.dependencies.solve import solve
 from ferroapi.exceptions import WebSocketRequestValidationError
@@ -37,7 +38,8 @@ def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
         lifecycle: Lifecycle = exchange
         lifecycle.publish(scope)
         try:
-            async with lifecycle.request_stack, lifecycle.function_stack:
+            # GoingAway: closed with 1001 when the app drains (_shutdown.websocket).
+            async with GoingAway(websocket), lifecycle.request_stack, lifecycle.function_stack:
                 await func(websocket)
         except Exception as exc:
             if not await handle_exception(websocket, exc, scope, receive, send, started=False):
