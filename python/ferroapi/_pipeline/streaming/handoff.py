@@ -110,8 +110,8 @@ class ThreadHandoff(Handoff):
       so an idle stream (SSE keepalive, a generator blocked in `next()`) is never polled for long.
 
     So a frame waits at most `HOT_POLL` (plus the GIL's switch interval) before the sender sees it.
-    Once `close`d, puts are dropped and never wake the loop (which may be gone by then); after
-    `close` only the loop appends (`finish_with`).
+    Once `close`d, a put never wakes the loop (which may be gone by then) and tells the thread to
+    stop; its frame is kept for a drain (`finish_with`, after the thread's last put).
     """
 
     __slots__ = ("_hot", "_lock", "_urgent", "_wake", "closed")
@@ -127,11 +127,13 @@ class ThreadHandoff(Handoff):
     def put(self, frame: bytes) -> bool:
         """In the worker thread: True when the thread must stop pulling (batch full, or closed)."""
         with self._lock:
-            if self.closed:
-                return True
             frames = self.frames
             frames.append(frame)
             self.size += len(frame)
+            if self.closed:
+                # Kept, never waking the loop: the item was yielded before the thread learnt that
+                # the stream ended, and a drain still sends it (`finish_with` comes after).
+                return True
             full = len(frames) >= self.max_items or self.size >= self.max_bytes
             ready = self._ready
             if ready is not None and (full or self._urgent):
