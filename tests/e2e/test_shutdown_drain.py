@@ -49,15 +49,24 @@ class Server:
         return self.marks.read_text(encoding="utf-8").splitlines() if self.marks.exists() else []
 
 
+def command(kind: str, port: int) -> list[str]:
+    if kind == "granian":
+        # --workers-kill-timeout: how long granian's main process waits for a worker that does not stop.
+        line = [sys.executable, "-m", "granian", "--interface", "asgi", "drain_app:app"]
+        line += ["--host", "127.0.0.1", "--port", str(port), "--workers-kill-timeout", str(GRACEFUL_TIMEOUT)]
+        return [*line, "--log-level", "warning"]
+    line = [sys.executable, "-m", "uvicorn", "drain_app:app", "--host", "127.0.0.1", "--port", str(port)]
+    return [*line, "--timeout-graceful-shutdown", str(GRACEFUL_TIMEOUT), "--log-level", "warning"]
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
+def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
+    kind = getattr(request, "param", "uvicorn")
     port = free_port()
     marks = tmp_path / "marks.txt"
     env = {**os.environ, "DRAIN_MARKS": str(marks), "DRAIN_RETRY": str(RETRY)}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "uvicorn", "drain_app:app", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--timeout-graceful-shutdown", str(GRACEFUL_TIMEOUT), "--log-level", "warning"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command(kind, port), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: _answers(url, process), STARTUP_TIMEOUT, "the server to start")
@@ -229,4 +238,27 @@ def test_sigint_drains_too(server: Server) -> None:
     assert returncode == 0  # uvicorn's own exit on SIGINT (KeyboardInterrupt handled)
     assert len(assert_drained(events)) == 5
     assert ws.close_code == 1001
+    assert server.lines().count("events dep closed") == 1
+
+
+@pytest.mark.parametrize("server", ["granian"], indirect=True)
+def test_granian_sigterm_drains_sse_streams(server: Server) -> None:
+    """granian learns of the signal from the event loop's wakeup fd, at the same time as the drain,
+    and drops its websockets itself: the client sees the drain's 1001 or granian's abnormal closure
+    (1006), whichever comes first. SSE streams are drained as under uvicorn."""
+    events = SseClient(f"{server.url}/events").start()
+    ws = WsClient(server.url.replace("http", "ws") + "/ws").start()
+    wait_until(lambda: "events yielded 5" in server.lines() and ws.greeting == "hello", 10, "the streams")
+
+    signalled = time.monotonic()
+    server.process.send_signal(signal.SIGTERM)
+    returncode = server.process.wait(timeout=GRACEFUL_TIMEOUT + 10)
+    took = time.monotonic() - signalled
+    events.join()
+    ws.join()
+
+    assert took < EXIT_WITHIN
+    assert returncode == 0
+    assert len(assert_drained(events)) == 5
+    assert server.lines().count("events generator closed") == 1
     assert server.lines().count("events dep closed") == 1
