@@ -8,7 +8,7 @@ import json
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio
 import pytest
@@ -19,6 +19,7 @@ from ferroapi.sse import EventSourceResponse
 from ferroapi.testclient import TestClient
 
 WAIT = 10.0
+Backend = Literal["asyncio", "trio"]
 
 
 class Marks:
@@ -153,10 +154,11 @@ def stream_then_drain(client: TestClient, app: FerroAPI, marks: Marks, path: str
     return got[0]
 
 
-def test_drain_ends_open_sse_stream_after_what_was_yielded() -> None:
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_drain_ends_open_sse_stream_after_what_was_yielded(backend: Backend) -> None:
     marks = Marks()
     app = build(marks, sse_drain_retry=500)
-    with TestClient(app) as client:
+    with TestClient(app, backend=backend) as client:
         body = stream_then_drain(client, app, marks, "/events?count=3")
     *events, hint = sse_events(body)
     assert [json.loads(event["data"]) for event in events] == [0, 1, 2]
@@ -184,10 +186,11 @@ def test_default_retry_hint() -> None:
     assert 1000 <= int(hint["retry"]) <= 1500
 
 
-def test_sync_generator_stream_loses_nothing_it_yielded() -> None:
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_sync_generator_stream_loses_nothing_it_yielded(backend: Backend) -> None:
     marks = Marks()
     app = build(marks)
-    with TestClient(app) as client:
+    with TestClient(app, backend=backend) as client:
         body = stream_then_drain(client, app, marks, "/sync")
     *events, hint = sse_events(body)
     last = next(int(line.split()[-1]) for line in marks.lines if line.startswith("sync last"))
@@ -219,10 +222,11 @@ def test_json_lines_streams_are_not_drained() -> None:
     assert body == b"0\n1\n"
 
 
-def test_drain_closes_websocket_with_1001() -> None:
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_drain_closes_websocket_with_1001(backend: Backend) -> None:
     marks = Marks()
     app = build(marks)
-    with TestClient(app) as client, client.websocket_connect("/ws") as websocket:
+    with TestClient(app, backend=backend) as client, client.websocket_connect("/ws") as websocket:
         assert websocket.receive_text() == "hello"
         app.drain()
         with pytest.raises(WebSocketDisconnect) as closed:
@@ -245,10 +249,11 @@ def test_sending_endpoint_sees_the_client_gone() -> None:
 
 
 @pytest.mark.timeout(30)
-def test_endpoint_that_never_returns_is_cancelled_after_the_grace() -> None:
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_endpoint_that_never_returns_is_cancelled_after_the_grace(backend: Backend) -> None:
     marks = Marks()
     app = build(marks)
-    with TestClient(app) as client, client.websocket_connect("/ws-deaf") as websocket:
+    with TestClient(app, backend=backend) as client, client.websocket_connect("/ws-deaf") as websocket:
         assert websocket.receive_text() == "hello"
         app.drain()
         with pytest.raises(WebSocketDisconnect) as closed:

@@ -22,10 +22,8 @@ def current_call_soon() -> Call:
     try:
         return asyncio.get_running_loop().call_soon_threadsafe
     except RuntimeError:  # not asyncio: anyio's trio backend
-        # trio is optional: only an app run on anyio's trio backend gets here.
-        import trio
-
-        return trio.lowlevel.current_trio_token().run_sync_soon
+        call: Call = _trio().lowlevel.current_trio_token().run_sync_soon
+        return call
 
 
 def spawn(start: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -33,12 +31,16 @@ def spawn(start: Callable[[], Coroutine[Any, Any, None]]) -> None:
     callback: a drain's closing work must not run inside the code that asked for it)."""
     try:
         loop = asyncio.get_running_loop()
-    except RuntimeError:
-        # trio is optional: only an app run on anyio's trio backend gets here.
-        import trio
-
-        trio.lowlevel.spawn_system_task(start)
+    except RuntimeError:  # not asyncio: anyio's trio backend
+        _trio().lowlevel.spawn_system_task(start)
         return
     task = loop.create_task(start())
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)
+
+
+def _trio() -> Any:
+    # trio is optional: only an app run on anyio's trio backend gets here.
+    import trio
+
+    return trio
