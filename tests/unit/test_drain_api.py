@@ -1,7 +1,8 @@
 """`FerroAPI.drain()`, the explicit drain, through TestClient: open SSE streams send what was yielded,
 a `retry:` hint and end; websockets close with 1001; streams opened during the drain end at once
 while ordinary requests are served; the next lifespan startup serves streams normally again; JSON
-Lines streams are left alone. (The drain on SIGTERM/SIGINT, with a real server: tests/e2e/.)
+Lines streams are left alone. (The drain on SIGTERM/SIGINT, with real servers:
+tests/e2e/test_shutdown_drain.py.)
 """
 
 import json
