@@ -84,11 +84,17 @@ class GoingAway:
                 if ended is None or ended.is_set():
                     return
                 await anyio.sleep(_HANDSHAKE_POLL)
-        if websocket.application_state is not WebSocketState.CONNECTED:
-            return  # refused, answered with a response, closed already: nothing to say
+        if (
+            websocket.application_state is not WebSocketState.CONNECTED
+            or websocket.client_state is WebSocketState.DISCONNECTED
+        ):
+            return  # refused, answered with a response, closed already, client gone: nothing to say
         send = websocket._send
         websocket._send = _gone  # the endpoint's sends from now on: as after a client left
-        await send({"type": "websocket.close", "code": GOING_AWAY, "reason": CLOSE_REASON})
+        try:
+            await send({"type": "websocket.close", "code": GOING_AWAY, "reason": CLOSE_REASON})
+        except Exception as exc:  # the connection went first (the client, or the server's own shutdown)
+            logger.debug("A drained websocket was gone before its close: %r", exc)
 
 
 async def _gone(message: Message) -> Any:
