@@ -41,7 +41,7 @@ from ferroapi._routing.route import APIRoute
 from ferroapi._routing.router import ON_EVENT_DEPRECATED, APIRouter
 from ferroapi._routing.static_frontend.files import Fallback, resolve_check_dir
 from ferroapi._shutdown.lifespan import watch_lifespan
-from ferroapi._shutdown.registry import drain_of_app
+from ferroapi._shutdown.registry import drains_under
 from ferroapi.datastructures import Default
 from ferroapi.datastructures import DefaultPlaceholder as DefaultPlaceholder
 from ferroapi.dependencies.overrides import OverridesDict
@@ -335,11 +335,12 @@ class FerroAPI(Starlette):
         )
 
     def drain(self) -> None:
-        """Begin draining this app now (from any thread; returns at once): its open SSE streams send
-        what they yielded, a `retry:` hint and end; its websockets close with 1001; streams opened
-        from now on end as soon as they start, until the next lifespan startup. A SIGTERM/SIGINT
-        does this by itself once the lifespan started (docs/shutdown.md)."""
-        drain_of_app(self).begin()
+        """Begin draining this app and the apps mounted in it now (from any thread; returns at once):
+        open SSE streams send what they yielded, a `retry:` hint and end; websockets close with 1001;
+        streams opened from now on end as soon as they start, until the next lifespan startup. A
+        SIGTERM/SIGINT does this by itself once the lifespan started (docs/shutdown.md)."""
+        for drain in drains_under(self):
+            drain.begin()
 
     # ---- registration, delegated to the router ----------------------------------------------------
     def frontend(

@@ -274,3 +274,17 @@ def test_websocket_accepted_during_drain_is_closed_after_accept() -> None:
             if messages[0]["type"] == "websocket.send":
                 messages.append(websocket.receive())
         assert messages[-1] == {"type": "websocket.close", "code": 1001, "reason": "server shutting down"}
+
+
+def test_drain_reaches_mounted_apps() -> None:
+    marks = Marks()
+    parent = FerroAPI()
+    mounted = build(marks)
+    parent.mount("/sub", mounted)
+    with TestClient(parent) as client:
+        body = stream_then_drain(client, parent, marks, "/sub/events?count=2")
+        assert [json.loads(event["data"]) for event in sse_events(body)[:-1]] == [0, 1]
+        assert "retry" in sse_events(body)[-1]
+    # The parent's next lifespan startup resets the mounted app's drain too.
+    with TestClient(parent) as client:
+        assert client.get("/sub/finite").content == b"data: 0\n\ndata: 1\n\n"

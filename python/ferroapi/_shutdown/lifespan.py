@@ -1,8 +1,9 @@
 """The app's lifespan messages, watched for the drain (the lifespan only: requests never come here).
 
-- `lifespan.startup.complete` (sent by the app): the app's drain is reset (a new serve) and the
-  process's signal handlers are chained (`signals.install`): the server installed its own by now;
-- `lifespan.shutdown` (received from the server): the app's drain begins, for servers that announce
+- `lifespan.startup.complete` (sent by the app): the drains of the app and of the apps mounted in it
+  are reset (a new serve) and the process's signal handlers are chained (`signals.install`): the
+  server installed its own by now;
+- `lifespan.shutdown` (received from the server): those drains begin, for servers that announce
   the shutdown this way while connections are still open (uvicorn and granian send it last);
 - `lifespan.shutdown.complete` / `.failed`: the server gets its signal handlers back.
 """
@@ -13,7 +14,7 @@ from typing import Any
 
 from starlette.types import Message, Receive, Send
 
-from ferroapi._shutdown.registry import drain_of_app
+from ferroapi._shutdown.registry import drains_under
 from ferroapi._shutdown.signals import DEFAULT_DRAIN_TIMEOUT, SignalChain, install
 
 __all__ = ["watch_lifespan"]
@@ -36,14 +37,16 @@ def watch_lifespan(app: Any, receive: Receive, send: Send) -> tuple[Receive, Sen
     async def watched_receive() -> Message:
         message = await receive()
         if message["type"] == "lifespan.shutdown":
-            drain_of_app(app).begin()
+            for drain in drains_under(app):
+                drain.begin()
         return message
 
     async def watched_send(message: Message) -> None:
         nonlocal chain
         kind = message["type"]
         if kind == "lifespan.startup.complete":
-            drain_of_app(app).reset()
+            for drain in drains_under(app):
+                drain.reset()
             if chain is None:
                 chain = install(_drain_timeout(app))
         elif kind in _ENDED and chain is not None:

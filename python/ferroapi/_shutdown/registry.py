@@ -8,7 +8,7 @@ gets its `on_drain` at once (a stream opened during the drain ends as soon as it
 client reconnects elsewhere). A lifespan startup of the app `reset`s its drain (a new serve).
 
 The state is per process (and per app in it): a signal drains every app of the process
-(`drain_all`), `FerroAPI.drain()` one app.
+(`drain_all`), `FerroAPI.drain()` one app and the apps mounted in it (`drains_under`).
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from starlette.applications import Starlette
+from starlette.routing import Mount
 from starlette.types import Scope
 
 from ferroapi._shutdown.loops import Call, current_call_soon
 from ferroapi.logger import logger
 
-__all__ = ["Drain", "Member", "drain_all", "drain_of", "drain_of_app", "open_members"]
+__all__ = ["Drain", "Member", "drain_all", "drain_of", "drain_of_app", "drains_under", "open_members"]
 
 
 class Member:
@@ -101,6 +103,26 @@ def drain_of_app(app: Any) -> Drain:
                     return _PROCESS
                 _ALL.add(drain)
     return drain
+
+
+def drains_under(app: Any) -> list[Drain]:
+    """The drains of `app` and of the starlette apps mounted in it, at any depth (a mounted app's
+    streams join its own drain: its scope's `app` is the mounted app). Mounted apps wrapped in
+    middleware are not found."""
+    drains: list[Drain] = []
+    seen: set[int] = set()
+    pending = [app]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        drains.append(drain_of_app(current))
+        for route in getattr(current, "routes", ()):
+            mounted = getattr(route, "app", None)
+            if isinstance(route, Mount) and isinstance(mounted, Starlette):
+                pending.append(mounted)
+    return drains
 
 
 def drain_of(scope: Scope) -> Drain:
