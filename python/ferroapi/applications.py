@@ -40,6 +40,8 @@ from ferroapi._routing.options import FormLimits, RouteOptions
 from ferroapi._routing.route import APIRoute
 from ferroapi._routing.router import ON_EVENT_DEPRECATED, APIRouter
 from ferroapi._routing.static_frontend.files import Fallback, resolve_check_dir
+from ferroapi._shutdown.lifespan import watch_lifespan
+from ferroapi._shutdown.registry import drains_under
 from ferroapi.datastructures import Default
 from ferroapi.datastructures import DefaultPlaceholder as DefaultPlaceholder
 from ferroapi.dependencies.overrides import OverridesDict
@@ -87,6 +89,10 @@ class FerroAPI(Starlette):
     - `stream_send_timeout`: seconds a streamed response may wait for the client to take a chunk
       before the stream ends and is torn down (default 60 s; FastAPI has no limit). A path operation or
       a response subclass may set its own; `math.inf` waits forever.
+    - `sse_drain_retry`: milliseconds of the `retry:` hint an SSE stream ends with when the app drains
+      on shutdown (default 1000); `drain_timeout`: seconds a SIGTERM/SIGINT waits for the drain
+      before the server's own handler gets it (default 5). Both taken as extra keyword arguments
+      (`app.extra`); see `drain()` and docs/shutdown.md.
     """
 
     def __init__(
@@ -307,6 +313,7 @@ class FerroAPI(Starlette):
         `NativeTelemetry` unless an enclosing app already observes (or excluded) it."""
         scope_type = scope["type"]
         if scope_type == "lifespan":
+            receive, send = watch_lifespan(self, receive, send)  # the drain on shutdown (docs/shutdown.md)
             await lifespan(config=self._telemetry, app=self._serve, scope=scope, receive=receive, send=send)
             return
         if (
@@ -326,6 +333,14 @@ class FerroAPI(Starlette):
             send=send,
             legacy_otel=_legacy_otel(self.middleware_stack),
         )
+
+    def drain(self) -> None:
+        """Begin draining this app and the apps mounted in it now (from any thread; returns at once):
+        open SSE streams send what they yielded, a `retry:` hint and end; websockets close with 1001;
+        streams opened from now on end as soon as they start, until the next lifespan startup. A
+        SIGTERM/SIGINT does this by itself once the lifespan started (docs/shutdown.md)."""
+        for drain in drains_under(self):
+            drain.begin()
 
     # ---- registration, delegated to the router ----------------------------------------------------
     def frontend(

@@ -51,12 +51,15 @@ class EventSourceResponse(StreamingResponse):
     - `keepalive_interval`: seconds of idle before a `: ping` comment (default: the app's
       `sse_keepalive_interval`, else `_PING_INTERVAL`, 15 s);
     - `send_timeout`: seconds a send may block (a client that stopped reading) before the stream
-      ends (default: the app's `stream_send_timeout`, else 60 s); `math.inf` disables it.
+      ends (default: the app's `stream_send_timeout`, else 60 s); `math.inf` disables it;
+    - `drain_retry`: milliseconds of the `retry:` hint a stream ends with when the app drains on
+      shutdown (default: the app's `sse_drain_retry`, else 1000; see docs/shutdown.md).
     """
 
     media_type = "text/event-stream"
     keepalive_interval: ClassVar[float | None] = None
     send_timeout: ClassVar[float | None] = None
+    drain_retry: ClassVar[int | None] = None
 
 
 # Validators of the event's single-line fields (FastAPI's private names).

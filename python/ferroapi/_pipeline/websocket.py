@@ -19,6 +19,7 @@ from ferroapi._lifecycle import LIFECYCLE_SCOPE_KEY, Exchange, Lifecycle, lifecy
 from ferroapi._pipeline.errors import handle_exception
 from ferroapi._pipeline.hooks import HOOKS
 from ferroapi._pipeline.plan import EndpointSite
+from ferroapi._shutdown.websocket import GoingAway
 from ferroapi.dependencies.models import Dependant
 from ferroapi.dependencies.solve import solve
 from ferroapi.exceptions import WebSocketRequestValidationError
@@ -39,7 +40,9 @@ def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
         scope[LIFECYCLE_SCOPE_KEY] = exchange
         exchange.publish(scope)
         try:
-            await exchange.run(session, websocket, scope, receive, send)
+            # GoingAway: closed with 1001 when the app drains (_shutdown.websocket).
+            async with GoingAway(websocket):
+                await exchange.run(session, websocket, scope, receive, send)
         except Exception as exc:
             if not await handle_exception(websocket, exc, scope, receive, send, started=False):
                 raise

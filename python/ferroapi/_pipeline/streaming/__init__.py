@@ -45,6 +45,7 @@ def open_framed_stream(plan: RoutePlan, request: Request, solved: Any) -> Framed
             keepalive=settings.keepalive_interval(plan, request.scope),
             send_timeout=settings.send_timeout(plan, request.scope),
             handoff=handoff,
+            drain_retry=settings.drain_retry(plan, request.scope),
         )
         response.raw_headers.extend(_NO_CACHE)
     else:

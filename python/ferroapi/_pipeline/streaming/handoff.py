@@ -62,6 +62,13 @@ class Handoff:
             self._ready = None
             ready.set()
 
+    def finish_with(self, frame: bytes) -> None:
+        """On the loop, once the producer was stopped (the app drains): `frame` is the last frame,
+        sent after every frame handed off before it."""
+        self.frames.append(frame)
+        self.size += len(frame)
+        self.finish()
+
     # ---- sender side ------------------------------------------------------------------------------
     def take(self) -> list[bytes]:
         """Every pending frame (possibly none), making room for the producer."""
@@ -103,7 +110,8 @@ class ThreadHandoff(Handoff):
       so an idle stream (SSE keepalive, a generator blocked in `next()`) is never polled for long.
 
     So a frame waits at most `HOT_POLL` (plus the GIL's switch interval) before the sender sees it.
-    Once `close`d, puts are dropped and never wake the loop (which may be gone by then).
+    Once `close`d, a put never wakes the loop (which may be gone by then) and tells the thread to
+    stop; its frame is kept for a drain (`finish_with`, after the thread's last put).
     """
 
     __slots__ = ("_hot", "_lock", "_urgent", "_wake", "closed")
@@ -119,11 +127,13 @@ class ThreadHandoff(Handoff):
     def put(self, frame: bytes) -> bool:
         """In the worker thread: True when the thread must stop pulling (batch full, or closed)."""
         with self._lock:
-            if self.closed:
-                return True
             frames = self.frames
             frames.append(frame)
             self.size += len(frame)
+            if self.closed:
+                # Kept, never waking the loop: the item was yielded before the thread learnt that
+                # the stream ended, and a drain still sends it (`finish_with` comes after).
+                return True
             full = len(frames) >= self.max_items or self.size >= self.max_bytes
             ready = self._ready
             if ready is not None and (full or self._urgent):
@@ -137,9 +147,13 @@ class ThreadHandoff(Handoff):
             self._wake(call)
 
     def close(self) -> None:
+        """On the loop: no more puts. A sender waiting for frames looks again (a drain's
+        `finish_with` may follow; the thread can no longer wake it)."""
         with self._lock:
             self.closed = True
-            self._ready = None
+            ready, self._ready = self._ready, None
+        if ready is not None:
+            ready.set()
 
     def take(self) -> list[bytes]:
         with self._lock:

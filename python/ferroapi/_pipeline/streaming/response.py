@@ -4,8 +4,10 @@ It owns every task of the stream in one task group, entered and left inside the 
 producer (user generator -> frames), a watcher for the client's `http.disconnect`, and, in the calling
 task, the sender. The sender takes every ready frame as one batch and sends it as one message; on an
 idle SSE stream it sends a keepalive comment every `keepalive` seconds; a send that blocks longer than
-`send_timeout` (a client that stopped reading) ends the stream. When the call returns, all tasks have
-ended and the generator is finalized; the route's exit stacks (yield dependencies) close after it.
+`send_timeout` (a client that stopped reading) ends the stream; an SSE stream of an app that drains
+ends after the frames already handed off and a `retry:` hint (`draining.py`). When the call returns,
+all tasks have ended and the generator is finalized; the route's exit stacks (yield dependencies)
+close after it.
 
 An item that fails (validation, or the generator raising) is surfaced after the frames before it were
 sent, as a bare exception (not a group), and the response is left incomplete, as FastAPI leaves it.
@@ -25,6 +27,7 @@ from starlette.types import Receive, Scope, Send
 
 from ferroapi._ferroapi import KEEPALIVE_COMMENT
 from ferroapi._pipeline.streaming.disconnect import watches_disconnect
+from ferroapi._pipeline.streaming.draining import until_drained
 from ferroapi._pipeline.streaming.handoff import Handoff
 from ferroapi.logger import logger
 
@@ -47,6 +50,7 @@ class FramedStream(StreamingResponse):
         keepalive: float | None = None,
         send_timeout: float | None = None,
         handoff: Callable[[], Handoff] = Handoff,
+        drain_retry: int | None = None,
     ) -> None:
         self.status_code = status_code
         self.media_type = media_type
@@ -57,6 +61,7 @@ class FramedStream(StreamingResponse):
         self.keepalive = keepalive
         self.send_timeout = send_timeout
         self.handoff = handoff  # called on the loop, once per response call
+        self.drain_retry = drain_retry  # SSE: ends with `retry: <ms>` when the app drains (draining.py)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         handoff = self.handoff()
@@ -67,7 +72,8 @@ class FramedStream(StreamingResponse):
             # OSError, but a server's may not: watched whenever no body bytes can be taken.
             if watches_disconnect(scope):
                 tasks.start_soon(_watch_disconnect, receive, tasks, outcome)
-            tasks.start_soon(self.produce, handoff)
+            retry, produce = self.drain_retry, self.produce
+            tasks.start_soon(produce if retry is None else until_drained(produce, scope, retry), handoff)
             await self._send_all(send, handoff, outcome)
             tasks.cancel_scope.cancel()
         if outcome.error is not None:

@@ -1,4 +1,5 @@
-"""Per-stream settings: SSE keepalive interval and send timeout, route over app over module default.
+"""Per-stream settings: SSE keepalive interval and send timeout, route over app over module default;
+the SSE drain's `retry:` hint, response class over app over default.
 
 - route: the path operation's options (`@app.get(..., sse_keepalive_interval=..., stream_send_timeout=...)`),
   then attributes of the route's `EventSourceResponse` subclass (`keepalive_interval`, `send_timeout`);
@@ -18,11 +19,13 @@ from starlette.types import Scope
 from ferroapi import sse
 from ferroapi._pipeline.plan import RoutePlan
 
-__all__ = ["DEFAULT_SEND_TIMEOUT", "keepalive_interval", "send_timeout"]
+__all__ = ["DEFAULT_DRAIN_RETRY", "DEFAULT_SEND_TIMEOUT", "drain_retry", "keepalive_interval", "send_timeout"]
 
 # A send blocked this long means the client stopped reading: the stream ends and is torn down.
 # FastAPI has no such limit (the stream, its generator and its keepalive would live forever).
 DEFAULT_SEND_TIMEOUT: float | None = 60.0
+# Milliseconds: the `retry:` hint an SSE stream ends with when the app drains (docs/shutdown.md).
+DEFAULT_DRAIN_RETRY = 1000
 
 
 def _route_setting(scope: Scope, name: str) -> Any:
@@ -68,3 +71,12 @@ def send_timeout(plan: RoutePlan, scope: Scope) -> float | None:
     if value is None:
         return DEFAULT_SEND_TIMEOUT
     return None if value == float("inf") else float(value)
+
+
+def drain_retry(plan: RoutePlan, scope: Scope) -> int:
+    """The `retry:` hint (ms) of an SSE stream ended by a drain: the response class's `drain_retry`,
+    else the app's `sse_drain_retry`, else `DEFAULT_DRAIN_RETRY`."""
+    value = getattr(plan.response_class, "drain_retry", None)
+    if value is None:
+        value = _app_setting(scope, "sse_drain_retry")
+    return DEFAULT_DRAIN_RETRY if value is None else int(value)
