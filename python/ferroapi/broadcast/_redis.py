@@ -81,6 +81,7 @@ class RedisBackend:
         self._reader: Redis | None = None
         self._task: asyncio.Task[None] | None = None
         self._wakes: set[asyncio.Task[None]] = set()
+        self._closing = False
         # The XREAD's block: long enough to be idle cheaply, short enough for the socket timeout.
         self._block_ms = 5000
 
@@ -113,10 +114,15 @@ class RedisBackend:
         self._task = asyncio.create_task(self._read_forever(), name="ferroapi-broadcast-reader")
 
     async def disconnect(self) -> None:
+        self._closing = True
         if self._task is not None:
-            self._task.cancel()
+            # redis-py does not give up a blocked XREAD on cancellation (it waits for the reply), so
+            # the reader is woken by its wake stream first; the wait is bounded either way.
             with anyio.CancelScope(shield=True):
-                await asyncio.gather(self._task, return_exceptions=True)
+                await self._wake()
+                self._task.cancel()
+                with anyio.move_on_after(self._timeout + 1):
+                    await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         if self._client is not None:
             with anyio.move_on_after(self._timeout, shield=True):
@@ -188,7 +194,7 @@ class RedisBackend:
         assert self._reader is not None
         delay, cap = self._backoff
         failing = False
-        while True:
+        while not self._closing:
             streams: dict[Any, Any] = {self._wake_key: self._wake_position}
             for name, state in self._fanout.channels.items():
                 if state.ready.is_set() and not state.failed:
@@ -196,8 +202,14 @@ class RedisBackend:
             try:
                 response: Any = await self._reader.xread(streams, count=_READ_BATCH, block=self._block_ms)
             except (TimeoutError, OSError, redis.RedisError) as exc:
+                if self._closing:
+                    return
                 if not failing:
-                    logger.warning("broadcast: Redis unreachable (%r); retrying with backoff", exc)
+                    logger.warning(
+                        "broadcast: Redis unreachable (%s: %s); retrying with backoff",
+                        type(exc).__name__,
+                        exc,
+                    )
                 failing = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, cap)
