@@ -60,7 +60,7 @@ class Subscription:
                     if self._subscriber.overflowed:
                         raise SubscriberTooSlow(self.channel, self.last_event_id) from None
                     raise StopAsyncIteration from None
-            key = event_key(event.id)
+            key = event.key
             # The backlog and the live buffer overlap when the channel moved on while the backlog
             # was read: an id at or before the last one returned was delivered already.
             if self._last is not None and key <= self._last:

@@ -9,7 +9,7 @@ what it already has. The memory backend makes them from its clock, as Redis does
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from ferroapi.broadcast._errors import InvalidEventId
@@ -31,6 +31,11 @@ class Event:
     channel: str
     id: str
     data: str
+    # The id as a comparable pair, parsed once here rather than by each of the event's subscribers.
+    key: EventKey = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", event_key(self.id))
 
 
 def event_key(event_id: str) -> EventKey:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from ferroapi.broadcast._event import Event, EventKey, event_key
+from ferroapi.broadcast._event import Event, EventKey
 
 __all__ = ["Channel", "Fanout", "Subscriber"]
 
@@ -71,10 +71,9 @@ class Fanout:
         if state is None or not state.ready.is_set():
             return
         for event in events:
-            key = event_key(event.id)
-            if key <= state.position:
+            if event.key <= state.position:
                 continue
-            state.position = key
+            state.position = event.key
             # A subscriber that could not take the event is ended and leaves the channel.
             state.subscribers = {sub for sub in state.subscribers if sub.offer(event)}
 

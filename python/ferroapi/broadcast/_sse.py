@@ -43,9 +43,13 @@ async def sse_events(
     stream ends with a last event that only carries `retry` (milliseconds): the client reconnects
     after that delay with its `Last-Event-ID` and catches up from the retention window.
     """
+    ServerSentEvent(event=event)  # the one field given here: validated once (a newline is an error)
+    # Per event, the model is built without validation: the id is the broadcast's own `<ms>-<seq>`
+    # and `raw_data` takes any string, so validating again for every subscriber would only cost.
+    construct = ServerSentEvent.model_construct
     try:
         async with broadcast.subscribe(channel, last_event_id) as events:
             async for item in events:
-                yield ServerSentEvent(raw_data=item.data, id=item.id, event=event)
+                yield construct(raw_data=item.data, id=item.id, event=event)
     except (SubscriberTooSlow, BroadcastUnavailable) as exc:
         yield ServerSentEvent(comment=type(exc).__name__, retry=retry)
