@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import anyio
 import pytest
 
-from ferroapi import FastAPI, Query, WebSocket
+from ferroapi import FastAPI, Header, Query, WebSocket, WebSocketDisconnect
 from ferroapi.broadcast import (
     Broadcast,
     Event,
@@ -159,9 +159,21 @@ def room_app(broadcast: Broadcast) -> FastAPI:
                 return
 
     @app.websocket("/ws/{room}")
-    async def room_ws(websocket: WebSocket, room: str) -> None:
+    async def room_ws(websocket: WebSocket, room: str, last_event_id: str | None = None) -> None:
         await websocket.accept()
-        await join_room(broadcast, websocket, room)
+        await join_room(broadcast, websocket, room, last_event_id=last_event_id)
+
+    @app.websocket("/listen/{room}")
+    async def listen_ws(websocket: WebSocket, room: str, last_event_id: str) -> None:
+        await websocket.accept()
+        await join_room(broadcast, websocket, room, last_event_id=last_event_id, publish_messages=False)
+
+    @app.get("/raw-header/{room}", response_class=EventSourceResponse)
+    async def raw_header(
+        room: str, last_event_id: Annotated[str, Header()]
+    ) -> AsyncIterator[ServerSentEvent]:
+        async for event in sse_events(broadcast, room, last_event_id):
+            yield event
 
     return app
 
@@ -214,3 +226,42 @@ def test_websocket_room_publishes_and_receives() -> None:
         event_id = client.post("/publish/r", params={"data": "from http"}).json()["id"]
         assert one.receive_json() == {"id": event_id, "channel": "r", "data": "from http"}
         assert two.receive_json()["id"] == event_id
+
+
+def test_websocket_resumes_from_last_event_id_and_rejects_a_malformed_one() -> None:
+    with TestClient(room_app(Broadcast("memory://"))) as client:
+        ids = [client.post("/publish/r", params={"data": f"m{i}"}).json()["id"] for i in range(3)]
+        with client.websocket_connect(f"/ws/r?last_event_id={ids[0]}") as ws:
+            assert [ws.receive_json()["data"] for _ in range(2)] == ["m1", "m2"]
+        with (
+            client.websocket_connect("/ws/r?last_event_id=nope") as ws,
+            pytest.raises(WebSocketDisconnect) as closed,
+        ):
+            ws.receive_json()
+        assert (closed.value.code, closed.value.reason) == (1008, "malformed last_event_id")
+
+
+def test_websocket_binary_message_closes_1003_and_listeners_do_not_publish() -> None:
+    with TestClient(room_app(Broadcast("memory://"))) as client:
+        with client.websocket_connect("/ws/r") as ws, pytest.raises(WebSocketDisconnect) as closed:
+            ws.send_bytes(b"\x00")
+            ws.receive_json()
+        assert closed.value.code == 1003
+        marker = client.post("/publish/r", params={"data": "marker"}).json()["id"]
+        with (
+            client.websocket_connect(f"/listen/r?last_event_id={marker}") as listener,
+            client.websocket_connect("/ws/r") as talker,
+        ):
+            listener.send_text("ignored")
+            talker.send_text("heard")
+            # The talker is subscribed before it reads its messages: its own comes back. The listener
+            # resumes after the marker whenever it joined: the first event it gets is the talker's.
+            assert receive_until(talker, "heard")["data"] == "heard"
+            assert listener.receive_json()["data"] == "heard"
+
+
+def test_sse_malformed_id_without_the_header_type_ends_the_stream_with_a_comment() -> None:
+    with TestClient(room_app(Broadcast("memory://"))) as client:
+        response = client.get("/raw-header/r", headers={"Last-Event-ID": "nope"})
+        assert response.status_code == 200
+        assert response.text == ": InvalidEventId\n\n"

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, TypeAlias
 
 from ferroapi.broadcast._broadcast import Broadcast
-from ferroapi.broadcast._errors import BroadcastUnavailable, SubscriberTooSlow
+from ferroapi.broadcast._errors import BroadcastUnavailable, InvalidEventId, SubscriberTooSlow
 from ferroapi.broadcast._event import EVENT_ID_PATTERN
 from ferroapi.param_functions import Header
 from ferroapi.sse import ServerSentEvent
@@ -42,6 +42,9 @@ async def sse_events(
     When the subscriber falls behind, or the backend is unreachable when the stream opens, the
     stream ends with a last event that only carries `retry` (milliseconds): the client reconnects
     after that delay with its `Last-Event-ID` and catches up from the retention window.
+
+    A malformed `last_event_id` (the header read without `LastEventID`, which would have answered
+    422) ends the stream at once with the comment `: InvalidEventId` and no `retry` hint.
     """
     ServerSentEvent(event=event)  # the one field given here: validated once (a newline is an error)
     # Per event, the model is built without validation: the id is the broadcast's own `<ms>-<seq>`
@@ -53,3 +56,5 @@ async def sse_events(
                 yield construct(raw_data=item.data, id=item.id, event=event)
     except (SubscriberTooSlow, BroadcastUnavailable) as exc:
         yield ServerSentEvent(comment=type(exc).__name__, retry=retry)
+    except InvalidEventId:
+        yield ServerSentEvent(comment="InvalidEventId")

@@ -6,9 +6,16 @@
         await join_room(broadcast, websocket, room)
 
 Each event is sent as a JSON text message `{"id": ..., "channel": ..., "data": ...}`; each text
-message the client sends is published on the channel as is. The helper returns when either side
-ends: the client disconnects, the subscription falls behind (closed with 1013, "try again later":
-the client may rejoin with the last id it got), or the broadcast disconnects (closed with 1001).
+message the client sends is published on the channel as is (unless `publish_messages=False`). The
+helper returns when either side ends, closing the websocket with a code that says why:
+
+| why | close code |
+|---|---|
+| the client disconnected | (none: it is gone) |
+| the broadcast disconnected (app shutdown) | 1001, going away |
+| the subscriber fell behind, or the backend is unreachable | 1013, try again later (rejoin) |
+| `last_event_id` is malformed | 1008, policy violation |
+| the client sent a binary message | 1003, unsupported data |
 """
 
 from __future__ import annotations
@@ -20,21 +27,41 @@ import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from ferroapi.broadcast._broadcast import Broadcast, Subscription
-from ferroapi.broadcast._errors import SubscriberTooSlow
+from ferroapi.broadcast._errors import BroadcastUnavailable, InvalidEventId, SubscriberTooSlow
 
 __all__ = ["join_room"]
 
-_TRY_AGAIN_LATER = 1013
 _GOING_AWAY = 1001
+_UNSUPPORTED_DATA = 1003
+_POLICY_VIOLATION = 1008
+_TRY_AGAIN_LATER = 1013
+# A close handshake with a client that stopped reading is not waited on for longer than this.
+_CLOSE_TIMEOUT = 5.0
 
 
 async def join_room(
-    broadcast: Broadcast, websocket: WebSocket, channel: str, *, last_event_id: str | None = None
+    broadcast: Broadcast,
+    websocket: WebSocket,
+    channel: str,
+    *,
+    last_event_id: str | None = None,
+    publish_messages: bool = True,
 ) -> None:
     """Forward `channel` to the (accepted) websocket and publish its text messages, until either ends."""
-    async with broadcast.subscribe(channel, last_event_id) as events, anyio.create_task_group() as tasks:
+    try:
+        async with broadcast.subscribe(channel, last_event_id) as events:
+            await _relay(broadcast, websocket, events, publish_messages)
+    except InvalidEventId:
+        await _close(websocket, _POLICY_VIOLATION, "malformed last_event_id")
+    except BroadcastUnavailable:
+        await _close(websocket, _TRY_AGAIN_LATER, "broadcast unavailable")
 
-        async def forward(events: Subscription) -> None:
+
+async def _relay(broadcast: Broadcast, websocket: WebSocket, events: Subscription, publish: bool) -> None:
+    # Neither side lets an exception out of the task group: each ends the other by cancelling it.
+    async with anyio.create_task_group() as tasks:
+
+        async def forward() -> None:
             code = _GOING_AWAY
             try:
                 async for event in events:
@@ -43,21 +70,40 @@ async def join_room(
             except SubscriberTooSlow:
                 code = _TRY_AGAIN_LATER
             except (WebSocketDisconnect, OSError, RuntimeError):
-                pass  # the client went away while we sent: nothing to close
+                pass  # the client went away while we sent: nothing left to close
             tasks.cancel_scope.cancel()
-            if websocket.application_state == WebSocketState.CONNECTED:
-                with anyio.CancelScope(shield=True), anyio.move_on_after(5):
-                    await _close(websocket, code)
+            await _close(websocket, code)
 
-        tasks.start_soon(forward, events)
+        tasks.start_soon(forward)
+        code: tuple[int, str] | None = None
         try:
             while True:
-                await broadcast.publish(channel, await websocket.receive_text())
-        except WebSocketDisconnect:
-            pass
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                text = message.get("text")
+                if text is None:
+                    code = (_UNSUPPORTED_DATA, "text messages only")
+                    break
+                if publish:
+                    await broadcast.publish(events.channel, text)
+        except BroadcastUnavailable:
+            code = (_TRY_AGAIN_LATER, "broadcast unavailable")
+        except (WebSocketDisconnect, RuntimeError):
+            pass  # disconnected (starlette raises RuntimeError for a receive after the disconnect)
         tasks.cancel_scope.cancel()
+        if code is not None:
+            await _close(websocket, *code)
 
 
-async def _close(websocket: WebSocket, code: int) -> None:
-    with contextlib.suppress(RuntimeError, OSError):  # the client closed first
-        await websocket.close(code)
+async def _close(websocket: WebSocket, code: int, reason: str = "") -> None:
+    if websocket.application_state != WebSocketState.CONNECTED:
+        return
+    # Shielded: a close must be sent even when the relay was cancelled; suppressed: the client may
+    # have closed first.
+    with (
+        anyio.CancelScope(shield=True),
+        anyio.move_on_after(_CLOSE_TIMEOUT),
+        contextlib.suppress(RuntimeError, OSError),
+    ):
+        await websocket.close(code, reason)
