@@ -3,6 +3,7 @@ policy, lifecycle errors, and the SSE and websocket helpers through an app (Test
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -265,3 +266,14 @@ def test_sse_malformed_id_without_the_header_type_ends_the_stream_with_a_comment
         response = client.get("/raw-header/r", headers={"Last-Event-ID": "nope"})
         assert response.status_code == 200
         assert response.text == ": InvalidEventId\n\n"
+
+
+async def test_redis_url_without_the_redis_package_says_how_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As if redis-py were not installed: a None entry in sys.modules makes its import fail.
+    monkeypatch.setitem(sys.modules, "redis", None)
+    monkeypatch.setitem(sys.modules, "redis.asyncio", None)
+    broadcast = Broadcast("redis://127.0.0.1:1/0")  # constructing needs nothing
+    with pytest.raises(ImportError, match=r"pip install 'ferroapi\[redis\]'"):
+        await broadcast.connect()

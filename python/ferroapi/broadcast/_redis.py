@@ -87,8 +87,11 @@ class RedisBackend:
 
     async def connect(self) -> None:
         redis = _import_redis()
+        self._closing = False
+        # No retries by redis-py: commands fail fast (the caller's error is the point), and a retried
+        # XADD whose first attempt did reach Redis would publish the event twice. The reader retries
+        # by itself, from its last ids.
         retry = redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 0)
-        # Commands fail fast (the caller's error is the point); the reader retries by itself.
         self._client = redis.asyncio.Redis.from_url(
             self._url,
             decode_responses=True,

@@ -181,3 +181,16 @@ async def publish_when_back(broadcast: Broadcast, channel: str, data: str, timeo
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.05)
+
+
+def test_a_broadcast_reconnects_after_disconnect(redis_server: RedisServer) -> None:
+    async def scenario() -> list[str]:
+        broadcast = broadcast_on(redis_server)
+        got: list[str] = []
+        for round_ in range(2):
+            async with broadcast, broadcast.subscribe("room:again") as events:
+                await broadcast.publish("room:again", f"round {round_}")
+                got += [e.data for e in await take(events, 1)]
+        return got
+
+    assert run(scenario) == ["round 0", "round 1"]
