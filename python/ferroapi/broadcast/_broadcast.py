@@ -36,7 +36,9 @@ class Subscription:
     Ends with `SubscriberTooSlow` (after the events it had buffered) when it fell behind by more
     than its buffer, and quietly when the broadcast disconnects."""
 
-    def __init__(self, channel: str, subscriber: Subscriber, backlog: list[Event], after: EventKey | None):
+    def __init__(
+        self, channel: str, subscriber: Subscriber, backlog: list[Event], after: EventKey | None
+    ) -> None:
         self.channel = channel
         self._subscriber = subscriber
         self._backlog = deque(backlog)
@@ -165,11 +167,11 @@ class Broadcast:
             backlog: list[Event] = []
             if after is not None and after < position:
                 backlog = await self._backend.history(channel, after, position)
-            async with subscriber.receive:
-                yield Subscription(channel, subscriber, backlog, after)
+            yield Subscription(channel, subscriber, backlog, after)
         finally:
             state.subscribers.discard(subscriber)
             subscriber.send.close()
+            subscriber.receive.close()
             if not state.subscribers and self._fanout.channels.get(channel) is state:
                 del self._fanout.channels[channel]
 
