@@ -52,6 +52,17 @@ class SSEStream:
             fields[name] = value.removeprefix(" ")
         return fields or None
 
+    async def comment(self) -> str:
+        """The next comment line (a keepalive), skipping events."""
+
+        async def read() -> str:
+            async for line in self.lines:
+                if line.startswith(":"):
+                    return line
+            raise AssertionError("the stream ended without a comment")
+
+        return await asyncio.wait_for(read(), READ_TIMEOUT)
+
     async def take(self, n: int) -> list[dict[str, str]]:
         async def read() -> list[dict[str, str]]:
             events: list[dict[str, str]] = []
@@ -65,9 +76,11 @@ class SSEStream:
 
 
 @asynccontextmanager
-async def sse(client: httpx.AsyncClient, worker: Worker, room: str, last_id: str) -> AsyncIterator[SSEStream]:
+async def sse(
+    client: httpx.AsyncClient, worker: Worker, room: str, last_id: str, route: str = "events"
+) -> AsyncIterator[SSEStream]:
     headers = {"Last-Event-ID": last_id}
-    async with client.stream("GET", f"{worker.url}/events/{room}", headers=headers) as response:
+    async with client.stream("GET", f"{worker.url}/{route}/{room}", headers=headers) as response:
         assert response.status_code == 200
         yield SSEStream(response)
 
@@ -200,8 +213,10 @@ def test_redis_restart_mid_stream_is_survived(
                     event = await asyncio.wait_for(refused.next(), READ_TIMEOUT)
                     assert event == {"retry": "200"}
                     assert await asyncio.wait_for(refused.next(), READ_TIMEOUT) is None
-                # One on a channel the worker holds open joins it (no Redis needed) and waits.
-                async with sse(client, b, "outage", before[-1]) as late:
+                # One on a channel the worker holds open joins it (no Redis needed) and waits, its
+                # keepalive going on (every 0.2 s on this route).
+                async with sse(client, b, "outage", before[-1], route="events-keepalive") as late:
+                    assert await late.comment() == ": ping"
                     await asyncio.to_thread(server.restart)
                     after = [await publish_when_back(client, a, "outage", "a0")]
                     after += [await publish(client, (a, b)[i % 2], "outage", f"a{i}") for i in range(1, 4)]

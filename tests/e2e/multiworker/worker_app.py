@@ -46,6 +46,16 @@ async def events(room: str, last_event_id: LastEventID = None) -> AsyncIterator[
         yield event
 
 
+class QuickKeepalive(EventSourceResponse):
+    keepalive_interval = 0.2
+
+
+@app.get("/events-keepalive/{room}", response_class=QuickKeepalive)
+async def events_keepalive(room: str, last_event_id: LastEventID = None) -> AsyncIterator[ServerSentEvent]:
+    async for event in sse_events(broadcast, room, last_event_id, retry=200):
+        yield event
+
+
 @app.websocket("/ws/{room}")
 async def room_ws(websocket: WebSocket, room: str, last_event_id: str | None = None) -> None:
     await websocket.accept()
