@@ -1,13 +1,15 @@
 """Fixtures of the broadcast tests: one `redis-server` per session (and a private one for a test
 that restarts it), and pairs of uvicorn worker processes sharing it.
 
-Without redis-server the tests skip, saying why; with FERROAPI_REQUIRE_REDIS=1 (CI) they fail instead.
+Without redis-server (or the redis package) the tests skip, saying why; with
+FERROAPI_REQUIRE_REDIS=1 (CI) they fail instead.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from importlib.util import find_spec
 
 import pytest
 
@@ -16,9 +18,12 @@ from .workers import Worker
 
 
 def _require_redis() -> None:
-    if available():
+    if available() and find_spec("redis") is not None:
         return
-    message = "redis-server is not installed (apt-get install redis-server)"
+    if not available():
+        message = "redis-server is not installed (apt-get install redis-server)"
+    else:
+        message = "the redis package is not installed (pip install 'ferroapi[redis]')"
     if os.environ.get("FERROAPI_REQUIRE_REDIS") == "1":
         pytest.fail(f"{message}, and FERROAPI_REQUIRE_REDIS=1")
     pytest.skip(message)

@@ -28,6 +28,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def command(port: int, *args: str) -> bytes:
+    """One command in RESP, the raw reply (enough for integer and status replies)."""
+    request = f"*{len(args)}\r\n" + "".join(f"${len(a.encode())}\r\n{a}\r\n" for a in args)
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+        sock.sendall(request.encode())
+        return sock.recv(4096)
+
+
 def ping(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
