@@ -277,3 +277,28 @@ async def test_redis_url_without_the_redis_package_says_how_to_install(
     broadcast = Broadcast("redis://127.0.0.1:1/0")  # constructing needs nothing
     with pytest.raises(ImportError, match=r"pip install 'ferroapi\[redis\]'"):
         await broadcast.connect()
+
+
+async def test_sse_events_end_with_a_retry_hint_when_the_broadcast_disconnects() -> None:
+    broadcast = Broadcast("memory://")
+    await broadcast.connect()
+    marker = await broadcast.publish("room", "marker")
+    received: list[ServerSentEvent] = []
+    got_one = anyio.Event()
+
+    async def consume() -> None:
+        # From the marker: whenever the generator subscribes, it gets "last".
+        async for item in sse_events(broadcast, "room", marker, retry=250):
+            received.append(item)
+            got_one.set()
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(consume)
+            await broadcast.publish("room", "last")
+            await got_one.wait()
+            await broadcast.disconnect()
+    assert [(e.raw_data, e.comment, e.retry) for e in received] == [
+        ("last", None, None),
+        (None, "BroadcastClosed", 250),
+    ]

@@ -39,9 +39,10 @@ async def sse_events(
     """The channel's events as `ServerSentEvent`s (`id` = the event's id, `raw_data` = its data as
     published, `event` = the given event name).
 
-    When the subscriber falls behind, or the backend is unreachable when the stream opens, the
-    stream ends with a last event that only carries `retry` (milliseconds): the client reconnects
-    after that delay with its `Last-Event-ID` and catches up from the retention window.
+    When the subscriber falls behind, the backend is unreachable when the stream opens, or the
+    broadcast disconnects (the app shuts down), the stream ends with a last event that carries only
+    a comment naming why and `retry` (milliseconds): the client reconnects after that delay, to
+    this worker or another, with its `Last-Event-ID` and catches up from the retention window.
 
     A malformed `last_event_id` (the header read without `LastEventID`, which would have answered
     422) ends the stream at once with the comment `: InvalidEventId` and no `retry` hint.
@@ -54,6 +55,7 @@ async def sse_events(
         async with broadcast.subscribe(channel, last_event_id) as events:
             async for item in events:
                 yield construct(raw_data=item.data, id=item.id, event=event)
+        yield ServerSentEvent(comment="BroadcastClosed", retry=retry)
     except (SubscriberTooSlow, BroadcastUnavailable) as exc:
         yield ServerSentEvent(comment=type(exc).__name__, retry=retry)
     except InvalidEventId:
