@@ -132,6 +132,9 @@ async def test_lifecycle_and_url_errors() -> None:
         Broadcast("kafka://localhost")
     with pytest.raises(ValueError, match="at least 1"):
         Broadcast("memory://", buffer=0)
+    async with broadcast:
+        with pytest.raises(TypeError, match="must be a str"):
+            await broadcast.publish("room", {"not": "serialized"})  # type: ignore[arg-type]
 
 
 def room_app(broadcast: Broadcast) -> FastAPI:

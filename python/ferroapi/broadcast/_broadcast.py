@@ -148,6 +148,9 @@ class Broadcast:
         """Publish `data` on `channel`; the event's id. `BroadcastUnavailable` within `timeout` when
         the backend is down (the event was not published)."""
         self._check_connected()
+        if not isinstance(data, str):
+            # Checked here: redis-py would reject it as a Redis error, which is not an outage.
+            raise TypeError(f"broadcast data must be a str (serialize it first), not {type(data).__name__}")
         return await self._backend.publish(channel, data)
 
     @asynccontextmanager
