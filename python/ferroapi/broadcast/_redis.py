@@ -106,11 +106,12 @@ class RedisBackend:
             socket_timeout=self._block_ms / 1000 + self._timeout,
             retry=retry,
         )
+        pipe = self._client.pipeline(transaction=False)
+        pipe.xadd(self._wake_key, {_FIELD: ""}, maxlen=1)
+        pipe.expire(self._wake_key, self._idle_expiry)
         try:
-            self._wake_position = await self._command(
-                self._client.xadd(self._wake_key, {_FIELD: ""}, maxlen=1), "connect"
-            )
-            await self._command(self._client.expire(self._wake_key, self._idle_expiry), "connect")
+            # Also the check that Redis answers: a worker that cannot reach it does not start.
+            self._wake_position, _ = await self._command(pipe.execute(), "connect")
         except BroadcastUnavailable:
             await self._close_clients()
             raise
@@ -185,12 +186,16 @@ class RedisBackend:
             task.add_done_callback(self._wakes.discard)
 
     async def _wake(self) -> None:
-        try:
-            if self._client is not None:
-                with anyio.fail_after(self._timeout):
-                    await self._client.xadd(self._wake_key, {_FIELD: ""}, maxlen=1)
-        except Exception:  # Redis down: the reader is retrying and will see the channel then
-            pass
+        """Append to this process's wake stream (its XREAD returns); the key keeps an expiry, so a
+        process that dies leaves nothing behind for long."""
+        if self._client is None:
+            return
+        pipe = self._client.pipeline(transaction=False)
+        pipe.xadd(self._wake_key, {_FIELD: ""}, maxlen=1)
+        pipe.expire(self._wake_key, self._idle_expiry)
+        # Redis down: the reader is retrying, and reads every open channel once it is back.
+        with anyio.move_on_after(self._timeout), contextlib.suppress(Exception):
+            await pipe.execute()
 
     async def _read_forever(self) -> None:
         redis = _import_redis()
