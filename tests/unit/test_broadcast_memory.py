@@ -305,3 +305,9 @@ async def test_sse_events_end_with_a_retry_hint_when_the_broadcast_disconnects()
         ("last", None, None),
         (None, "BroadcastClosed", 250),
     ]
+
+
+@pytest.mark.parametrize("anyio_backend", ["trio"])  # only trio: asyncio is what the backend needs
+async def test_redis_url_under_trio_says_it_needs_asyncio(anyio_backend: str) -> None:
+    with pytest.raises(RuntimeError, match="needs asyncio"):
+        await Broadcast("redis://127.0.0.1:1/0").connect()

@@ -87,6 +87,12 @@ class RedisBackend:
 
     async def connect(self) -> None:
         redis = _import_redis()
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError(
+                "a redis:// broadcast needs asyncio (redis-py's client); under trio use memory://"
+            ) from None
         self._closing = False
         # No retries by redis-py: commands fail fast (the caller's error is the point), and a retried
         # XADD whose first attempt did reach Redis would publish the event twice. The reader retries
