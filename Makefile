@@ -130,6 +130,12 @@ bench-e2e: setup-dev ## end to end: ferroapi, FastAPI, Starlette, raw ASGI under
 	@mkdir -p benches/results
 	$(PY) benches/e2e.py --seconds $(E2E_SECONDS) --json benches/results/e2e.json
 
+.PHONY: bench-fanout
+bench-fanout: setup-dev ## broadcast fan-out: events/s delivered to 10 and 100 SSE subscribers across 2 uvicorn workers through redis-server
+	@command -v redis-server >/dev/null || apt-get install -y -qq redis-server >/dev/null
+	@mkdir -p benches/results
+	$(PY) benches/fanout.py --json benches/results/fanout.json
+
 .PHONY: bench-record
 bench-record: setup-dev ## `make bench` recorded in benches/results/latest.txt (the docs' performance page is generated from it)
 	@mkdir -p benches/results

@@ -1,0 +1,54 @@
+"""`memory://`: one process. Each channel keeps its last `retention` events in a deque; `publish`
+dispatches to this process's subscribers directly. For tests and single-worker deployments."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from ferroapi.broadcast._event import Event, EventKey
+from ferroapi.broadcast._fanout import Fanout
+
+__all__ = ["MemoryBackend"]
+
+
+class MemoryBackend:
+    def __init__(self, fanout: Fanout, *, retention: int) -> None:
+        self._fanout = fanout
+        self._retention = retention
+        self._events: dict[str, deque[tuple[EventKey, Event]]] = {}
+        self._last: EventKey = (0, 0)
+
+    async def connect(self) -> None:
+        pass
+
+    async def disconnect(self) -> None:
+        self._events.clear()
+
+    def _next_key(self) -> EventKey:
+        # Redis' rule: the clock's milliseconds, or the last id's with the sequence + 1 when the clock
+        # has not moved on (or went back), so ids only increase.
+        now = time.time_ns() // 1_000_000
+        ms, seq = self._last
+        self._last = (now, 0) if now > ms else (ms, seq + 1)
+        return self._last
+
+    async def publish(self, channel: str, data: str) -> str:
+        key = self._next_key()
+        event = Event(channel=channel, id=f"{key[0]}-{key[1]}", data=data)
+        retained = self._events.get(channel)
+        if retained is None:
+            retained = self._events[channel] = deque(maxlen=self._retention)
+        retained.append((key, event))
+        self._fanout.dispatch(channel, [event])
+        return event.id
+
+    async def last_id(self, channel: str) -> EventKey:
+        retained = self._events.get(channel)
+        return retained[-1][0] if retained else (0, 0)
+
+    async def history(self, channel: str, after: EventKey, upto: EventKey) -> list[Event]:
+        return [event for key, event in self._events.get(channel, ()) if after < key <= upto]
+
+    def channel_opened(self) -> None:
+        pass
