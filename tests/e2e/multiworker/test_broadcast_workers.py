@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -239,3 +240,44 @@ async def publish_when_back(client: httpx.AsyncClient, worker: Worker, room: str
         assert response.status_code == 503, response.text
         assert time.monotonic() < deadline, "publishing did not recover after the Redis restart"
         await asyncio.sleep(0.05)
+
+
+def test_a_worker_shut_down_mid_stream_loses_no_event(
+    redis_server: RedisServer, workers: Callable[..., Worker]
+) -> None:
+    """Graceful drain and resumption together: SIGTERM to the worker serving a stream (uvicorn's own
+    shutdown, ferroapi's drain in front of it) ends the stream with a `retry:` hint after what was
+    already sent; the client reconnects to the other worker with its Last-Event-ID and gets every
+    event published meanwhile, none twice."""
+    a, b = workers(redis_server.url), workers(redis_server.url)
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient(timeout=READ_TIMEOUT) as client:
+            marker = await publish(client, b, "drain", "marker")
+            published = [await publish(client, b, "drain", f"before{i}") for i in range(3)]
+            received: list[str] = []
+            hints: list[str] = []
+            process = a.process
+            assert process is not None
+            async with sse(client, a, "drain", marker) as stream:
+                received += [e["id"] for e in await stream.take(3)]
+                stopping = asyncio.create_task(asyncio.to_thread(a.stop))
+                # Published through the other worker while this one drains.
+                published += [await publish(client, b, "drain", f"during{i}") for i in range(5)]
+                while (event := await asyncio.wait_for(stream.next(), READ_TIMEOUT)) is not None:
+                    if "id" in event:
+                        received.append(event["id"])
+                    else:
+                        hints.append(event.get("retry", ""))
+                await stopping
+            # The worker drained and exited on its own: uvicorn re-raises the SIGTERM it handled once
+            # shut down (-15); the SIGKILL `stop` sends after 5 s would show as -9.
+            assert process.returncode == -signal.SIGTERM
+            assert len(hints) == 1 and hints[0].isdigit()
+            async with sse(client, b, "drain", received[-1]) as stream:
+                published += [await publish(client, b, "drain", f"after{i}") for i in range(2)]
+                received += [e["id"] for e in await stream.take(len(published) - len(received))]
+        assert received == published
+        assert len(set(received)) == len(received)
+
+    run(scenario)
