@@ -155,7 +155,8 @@ def check_wheel_contents(wheel: Path) -> None:
     assert metadata["License-Expression"] == "MIT"
     assert "Framework :: FastAPI" in metadata.get_all("Classifier", [])
     assert any(url.startswith("Documentation, ") for url in metadata.get_all("Project-URL", []))
-    assert set(metadata.get_all("Provides-Extra", [])) == {"standard", "all", "opentelemetry"}  # no test/lint
+    extras = {"standard", "all", "opentelemetry", "redis"}  # no test/lint: dependency groups
+    assert set(metadata.get_all("Provides-Extra", [])) == extras
     assert "ferroapi run main.py" in str(metadata.get_payload())  # the PyPI page is the user's
 
 
