@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "python"), str(ROOT / "tests" / "e2e")]
+# The test helpers it shares: the multiworker package, and tests/support (pytest's `pythonpath`).
+sys.path[:0] = [str(ROOT / "python"), str(ROOT / "tests" / "e2e"), str(ROOT / "tests" / "support")]
 
 from multiworker.redis_server import RedisServer  # noqa: E402
 from multiworker.workers import Worker  # noqa: E402

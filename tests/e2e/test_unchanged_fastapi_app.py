@@ -36,7 +36,7 @@ from typing import Any
 import httpx
 import pytest
 
-from _servers import free_port
+from _servers import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 FASTAPI_PIN = "fastapi==0.165.0"
@@ -205,13 +205,7 @@ class Server:
                 time.sleep(0.1)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=STOP_TIMEOUT)
+        stop_process(self.proc, STOP_TIMEOUT)
 
 
 def start(name: str, cmd: list[str], port: int, cwd: Path, env: dict[str, str]) -> Server:

@@ -1,4 +1,5 @@
-"""What tests that start a server process share: a free port on 127.0.0.1, and waiting until it listens.
+"""What tests that start a server process share: a free port on 127.0.0.1, waiting until it listens,
+and stopping it.
 
 Importable from every test module by its bare name (pytest's `pythonpath` puts `tests/support` on
 `sys.path`). The port is
@@ -13,7 +14,7 @@ import socket
 import subprocess
 import time
 
-__all__ = ["free_port", "wait_for_port"]
+__all__ = ["free_port", "stop_process", "wait_for_port"]
 
 POLL_INTERVAL = 0.02
 
@@ -39,3 +40,16 @@ def wait_for_port(
             if time.monotonic() > deadline:
                 raise TimeoutError(f"nothing listens on {host}:{port}") from exc
             time.sleep(POLL_INTERVAL)
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM (the server's graceful shutdown), then SIGKILL if it is still running after `timeout`
+    seconds; each wait bounded. A process that already exited is left as it is."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout)

@@ -13,6 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from _servers import free_port, stop_process
+
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
@@ -20,12 +22,6 @@ STOP_TIMEOUT = 5.0
 
 def available() -> bool:
     return Path(REDIS_SERVER).is_file()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def command(port: int, *args: str) -> bytes:
@@ -82,14 +78,8 @@ class RedisServer:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_TIMEOUT)
+        if process is not None:
+            stop_process(process, STOP_TIMEOUT)
 
     def restart(self) -> None:
         self.stop()

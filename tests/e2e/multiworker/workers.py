@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from .redis_server import free_port
+from _servers import free_port, stop_process
 
 HERE = Path(__file__).resolve().parent
 PACKAGE = HERE.parents[2] / "python"
@@ -69,11 +69,5 @@ class Worker:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_TIMEOUT)
+        if process is not None:
+            stop_process(process, STOP_TIMEOUT)
