@@ -20,7 +20,7 @@ from ferroapi._limits.forms import inherit_form_limits, validate_form_limits
 from ferroapi._routing.dispatch import dispatch
 from ferroapi._routing.dispatch import serve_selected as dispatch_selected
 from ferroapi._routing.inclusion.entry import IncludedRouter, check_inclusion, selecting_inclusion
-from ferroapi._routing.inclusion.inherit import check_prefix, include_context
+from ferroapi._routing.inclusion.inherit import IncludeContext, check_prefix
 from ferroapi._routing.lifespan import lifespan_context, merge_lifespans, run_handlers
 from ferroapi._routing.lifespan_scope import serve_lifespan
 from ferroapi._routing.options import FormLimits, RouteOptions
@@ -420,10 +420,9 @@ class APIRouter(starlette_routing.Router):
     ) -> None:
         refuse_foreign_router(router)
         check_inclusion(self, router, prefix)
-        validate_max_body_size(max_body_size)
-        context = include_context(
-            parent=self,
-            router=router,
+        context = IncludeContext.for_include(
+            parent_router=self,
+            included_router=router,
             prefix=prefix,
             tags=tags,
             dependencies=dependencies,
@@ -434,7 +433,7 @@ class APIRouter(starlette_routing.Router):
             include_in_schema=include_in_schema,
             generate_unique_id_function=generate_unique_id_function,
             max_body_size=max_body_size,
-            form_limits=validate_form_limits(form_limits),
+            form_limits=form_limits,
         )
         self.routes.append(IncludedRouterEntry(router, context))
         self.on_startup.extend(router.on_startup)
