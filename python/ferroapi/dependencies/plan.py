@@ -151,6 +151,11 @@ def _walk(
         children.append((child, sub.name))
     step = Step(dependant, original=original, is_root=is_root)
     step.children = children
+    return _append(step, position, steps, seen)
+
+
+def _append(step: Step, position: tuple[int, ...], steps: list[Step], seen: set[CacheKey]) -> int:
+    """Add `step` after its dependencies; its index in the plan."""
     step.position = position
     # Only a key met before can hit the per-request cache (a caller-given cache is checked anyway).
     step.may_hit = step.cache_key in seen
@@ -169,11 +174,7 @@ def _lifespan_step(
     carrier = Dependant(call=node.resolve, name=sub.name, http_connection_param_name="connection")
     step = Step(carrier, original=sub, is_root=False)
     step.lifespan = node
-    step.position = position
-    step.may_hit = step.cache_key in seen
-    seen.add(step.cache_key)
-    steps.append(step)
-    return len(steps) - 1
+    return _append(step, position, steps, seen)
 
 
 def _lifespan_node(sub: Dependant, overrides: Overrides) -> LifespanNode:
