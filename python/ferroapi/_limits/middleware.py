@@ -77,7 +77,7 @@ class _DefaultLimitResponder(RequestBodyLimitResponder):
 
 class BodyLimitMiddleware(RequestBodyLimitMiddleware):
     """starlette's `RequestBodyLimitMiddleware`; with the built-in default limit, its first 413 is
-    logged (`limits.warn_default_limit`)."""
+    logged (`body.warn_default_limit`)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or type(self.max_body_size) is not DefaultLimit:

@@ -5,7 +5,7 @@ included route and the matched frontend path are recorded there under FastAPI's 
 read them so (`scope["fastapi"]["effective_route_context"].path`). Two of FastAPI's records are kept
 elsewhere by ferroapi, and the helpers here bridge them:
 
-- form limits: ferroapi's routers record theirs under `FORM_LIMITS_SCOPE_KEY` (`_pipeline.limits`);
+- form limits: ferroapi's routers record theirs under `FORM_LIMITS_SCOPE_KEY` (`_limits.forms`);
   limits applied through FastAPI's helper go to both records, so ferroapi's form routes honour them;
 - the inclusion a router is consulted for: ferroapi flattens inclusions into the route table and only
   records one while it consults a router's own `matches`/`handle` (`inclusion.entry.selecting_inclusion`).
