@@ -311,3 +311,47 @@ async def test_sse_events_end_with_a_retry_hint_when_the_broadcast_disconnects()
 async def test_redis_url_under_trio_says_it_needs_asyncio(anyio_backend: str) -> None:
     with pytest.raises(RuntimeError, match="needs asyncio"):
         await Broadcast("redis://127.0.0.1:1/0").connect()
+
+
+@pytest.mark.parametrize("first_leaves", ["cancelled while opening", "right after opening"])
+async def test_a_subscriber_waiting_on_the_channel_opening_is_not_failed_by_the_first(
+    first_leaves: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first subscriber opens the channel (reads its newest id, here held until `release`); the
+    # second waits for that. The first one's request ending is no outage for the second.
+    release = anyio.Event()
+    async with Broadcast("memory://") as broadcast:
+        last_id = broadcast._backend.last_id
+
+        async def held_last_id(channel: str) -> Any:
+            await release.wait()
+            return await last_id(channel)
+
+        monkeypatch.setattr(broadcast._backend, "last_id", held_last_id)
+        got: list[Event] = []
+
+        async def first() -> None:
+            async with broadcast.subscribe("room"):
+                pass
+
+        async def second() -> None:
+            async with broadcast.subscribe("room") as events:
+                await broadcast.publish("room", "m0")
+                got.extend(await take(events, 1))
+
+        async with anyio.create_task_group() as tasks:
+            opener = anyio.CancelScope()
+
+            async def first_in_scope() -> None:
+                with opener:
+                    await first()
+
+            tasks.start_soon(first_in_scope)
+            await anyio.wait_all_tasks_blocked()
+            tasks.start_soon(second)
+            await anyio.wait_all_tasks_blocked()
+            if first_leaves == "cancelled while opening":
+                opener.cancel()
+                await anyio.wait_all_tasks_blocked()
+            release.set()
+        assert [e.data for e in got] == ["m0"]

@@ -180,17 +180,19 @@ class Broadcast:
 
     async def _open(self, channel: str) -> Channel:
         """The channel's state here, opening it (reading its newest id) for its first subscriber."""
-        state = self._fanout.channels.get(channel)
-        if state is not None:
+        while (state := self._fanout.channels.get(channel)) is not None:
             await state.ready.wait()
-            if state.failed or self._fanout.channels.get(channel) is not state:
+            if state.failed or not self._connected:
                 raise BroadcastUnavailable(f"could not open channel {channel!r}")
-            return state
+            if self._fanout.channels.get(channel) is state:
+                return state
+            # Its opener was cancelled, or its last subscriber left since: open it anew.
         state = self._fanout.channels[channel] = Channel(channel)
         try:
             state.position = await self._backend.last_id(channel)
-        except BaseException:
-            state.failed = True
+        except BaseException as exc:
+            # The backend failed: the waiters fail with it. Cancelled: one of them opens it instead.
+            state.failed = isinstance(exc, Exception)
             del self._fanout.channels[channel]
             raise
         finally:

@@ -55,6 +55,7 @@ class Channel:
     subscribers: set[Subscriber] = field(default_factory=set)
     # Set once the backend has read the channel's position; later subscribers wait for it.
     ready: anyio.Event = field(default_factory=anyio.Event)
+    # Set (before `ready`) when the backend could not read the position: the waiters give up too.
     failed: bool = False
 
 

@@ -211,7 +211,7 @@ class RedisBackend:
         while not self._closing:
             streams: dict[Any, Any] = {self._wake_key: self._wake_position}
             for name, state in self._fanout.channels.items():
-                if state.ready.is_set() and not state.failed:
+                if state.ready.is_set():
                     streams[self._prefix + name] = _id(state.position)
             try:
                 response: Any = await self._reader.xread(streams, count=_READ_BATCH, block=self._block_ms)
