@@ -436,6 +436,46 @@ def test_concurrent_first_uses_create_it_once() -> None:
     assert calls == [1]
 
 
+def test_a_creation_under_way_at_shutdown_is_torn_down_by_it() -> None:
+    log: list[str] = []
+
+    async def original() -> str:
+        return "original"
+
+    async def main() -> Any:
+        started, release = asyncio.Event(), asyncio.Event()
+
+        async def late() -> AsyncIterator[str]:
+            started.set()
+            await release.wait()  # still being created when the shutdown begins
+            log.append("open late")
+            yield "late"
+            log.append("close late")
+
+        app = FerroAPI()
+
+        @app.get("/")
+        async def read(v: Annotated[str, Depends(original, scope="lifespan")]) -> str:
+            return v
+
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            lifespan = running_lifespan(app)
+            await lifespan.__aenter__()
+            app.dependency_overrides[original] = late  # not known at startup: created on first use
+            request = asyncio.ensure_future(client.get("/"))
+            await asyncio.wait_for(started.wait(), 5)
+            shutdown = asyncio.ensure_future(lifespan.__aexit__(None, None, None))
+            await asyncio.sleep(0.05)  # the shutdown is under way
+            release.set()
+            await asyncio.wait_for(shutdown, 5)
+            return (await asyncio.wait_for(request, 5)).json()
+
+    assert asyncio.run(asyncio.wait_for(main(), 10)) == "late"
+    # the shutdown waited for the creation and tore it down (not left to an exit stack nobody closes)
+    assert log == ["open late", "close late"]
+
+
 def test_a_request_scoped_error_does_not_affect_the_shared_value() -> None:
     async def pool() -> AsyncIterator[Pool]:
         p = Pool("db://x")

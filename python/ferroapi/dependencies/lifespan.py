@@ -94,6 +94,15 @@ def check_lifespan_dependant(dependant: Dependant) -> None:
         )
 
 
+def _not_running(name: str) -> RuntimeError:
+    return RuntimeError(
+        f'The lifespan-scoped dependency "{name}" was used while the app\'s lifespan is not '
+        "running: it is created at startup and torn down at shutdown. Run the lifespan: "
+        "`with TestClient(app) as client:` in tests (a server runs it), and serve the app "
+        "itself, not mounted under a router whose lifespan does not run it."
+    )
+
+
 def _kind(dependant: Dependant) -> str:
     if dependant.is_async_gen:
         return "async_gen"
@@ -158,13 +167,10 @@ class LifespanStore:
         loop of its own), so a pool created there would be closed with that loop or leak.
         """
         if not self.running:
-            raise RuntimeError(
-                f'The lifespan-scoped dependency "{node.name}" was used while the app\'s lifespan is not '
-                "running: it is created at startup and torn down at shutdown. Run the lifespan: "
-                "`with TestClient(app) as client:` in tests (a server runs it), and serve the app "
-                "itself, not mounted under a router whose lifespan does not run it."
-            )
+            raise _not_running(node.name)
         async with self._creation_lock():
+            if not self.running:  # the shutdown ran while this waited for the lock
+                raise _not_running(node.name)
             return await self._create(node)
 
     async def _create(self, node: LifespanNode) -> Any:
@@ -205,10 +211,15 @@ class LifespanStore:
                 raise
 
     async def shutdown(self) -> None:
-        """Tear the yield dependencies down in reverse order of creation and forget every value."""
-        self.running = False
-        teardowns, self._teardowns = self._teardowns, None
-        self.values.clear()
+        """Tear the yield dependencies down in reverse order of creation and forget every value.
+
+        Under the creation lock: a creation under way finishes first (into the stack closed here),
+        and one waiting for the lock then finds the lifespan stopped.
+        """
+        async with self._creation_lock():
+            self.running = False
+            teardowns, self._teardowns = self._teardowns, None
+            self.values.clear()
         if teardowns is not None:
             await teardowns.aclose()
 
