@@ -199,7 +199,8 @@ class LifespanStore:
         return value
 
     async def startup(self, nodes: list[LifespanNode]) -> None:
-        """Create `nodes` (in order) as the lifespan starts; on a failure, tear down what was created."""
+        """Create `nodes` (in order) as the lifespan starts. On a failure, what was created is torn
+        down by the `shutdown` its caller runs in any case (`serve_lifespan`)."""
         self.running = True
         for node in nodes:
             try:
@@ -207,7 +208,6 @@ class LifespanStore:
             except BaseException as exc:
                 if hasattr(exc, "add_note"):  # Python 3.11+
                     exc.add_note(f'while creating the lifespan-scoped dependency "{node.name}" at startup')
-                await self.shutdown()
                 raise
 
     async def shutdown(self) -> None:
