@@ -205,25 +205,25 @@ class RedisBackend:
 
     async def _read_forever(self) -> None:
         redis = _import_redis()
-        assert self._reader is not None
         delay, cap = self._backoff
         failing = False
         while not self._closing:
-            streams: dict[Any, Any] = {self._wake_key: self._wake_position}
-            for name, state in self._fanout.channels.items():
-                if state.ready.is_set():
-                    streams[self._prefix + name] = _id(state.position)
             try:
-                response: Any = await self._reader.xread(streams, count=_READ_BATCH, block=self._block_ms)
-            except (TimeoutError, OSError, redis.RedisError) as exc:
+                await self._read_once()
+            except Exception as exc:
+                # Any failure, not only Redis': a reader that ended would leave every subscriber
+                # waiting for good (their keepalives hiding it). It retries from its last ids.
                 if self._closing:
                     return
                 if not failing:
-                    logger.warning(
-                        "broadcast: Redis unreachable (%s: %s); retrying with backoff",
-                        type(exc).__name__,
-                        exc,
-                    )
+                    if isinstance(exc, (TimeoutError, OSError, redis.RedisError)):
+                        logger.warning(
+                            "broadcast: Redis unreachable (%s: %s); retrying with backoff",
+                            type(exc).__name__,
+                            exc,
+                        )
+                    else:
+                        logger.exception("broadcast: the reader failed; retrying with backoff")
                 failing = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, cap)
@@ -232,15 +232,25 @@ class RedisBackend:
                 logger.warning("broadcast: Redis reachable again; resuming from the last ids")
                 failing = False
                 delay = self._backoff[0]
-            for stream, entries in response or ():
-                if stream == self._wake_key:
-                    self._wake_position = entries[-1][0]
-                    continue
-                channel = stream[len(self._prefix) :]
-                self._fanout.dispatch(
-                    channel,
-                    [
-                        Event(channel=channel, id=entry_id, data=fields.get(_FIELD, ""))
-                        for entry_id, fields in entries
-                    ],
-                )
+
+    async def _read_once(self) -> None:
+        """One XREAD over the wake stream and every open channel, from their last ids; what it
+        returns goes to the fanout."""
+        assert self._reader is not None
+        streams: dict[Any, Any] = {self._wake_key: self._wake_position}
+        for name, state in self._fanout.channels.items():
+            if state.ready.is_set():
+                streams[self._prefix + name] = _id(state.position)
+        response: Any = await self._reader.xread(streams, count=_READ_BATCH, block=self._block_ms)
+        for stream, entries in response or ():
+            if stream == self._wake_key:
+                self._wake_position = entries[-1][0]
+                continue
+            channel = stream[len(self._prefix) :]
+            self._fanout.dispatch(
+                channel,
+                [
+                    Event(channel=channel, id=entry_id, data=fields.get(_FIELD, ""))
+                    for entry_id, fields in entries
+                ],
+            )

@@ -197,3 +197,28 @@ def test_a_broadcast_reconnects_after_disconnect(redis_server: RedisServer) -> N
         return got
 
     assert run(scenario) == ["round 0", "round 1"]
+
+
+def test_the_reader_survives_an_unexpected_error(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An error that is not Redis' (here: in the fanout, once) is logged and the reader reads on
+    from its last ids; it does not end, leaving the subscribers waiting for good."""
+
+    async def scenario() -> list[str]:
+        async with broadcast_on(redis_server) as one, one.subscribe("room:bug") as events:
+            dispatch = one._fanout.dispatch
+            failures = [RuntimeError("a bug")]
+
+            def failing_once(channel: str, batch: list[Event]) -> None:
+                if failures:
+                    raise failures.pop()
+                dispatch(channel, batch)
+
+            monkeypatch.setattr(one._fanout, "dispatch", failing_once)
+            await one.publish("room:bug", "m0")
+            await one.publish("room:bug", "m1")
+            return [e.data for e in await take(events, 2)]
+
+    assert run(scenario) == ["m0", "m1"]
+    assert "the reader failed" in caplog.text
