@@ -25,7 +25,6 @@ from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from typing import Any
 
 from anyio import Lock
-from anyio.lowlevel import RunVar
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
@@ -147,17 +146,10 @@ class LifespanStore:
     def __init__(self) -> None:
         self.values: dict[tuple[Any, ...], Any] = {}
         self._teardowns: AsyncExitStack | None = None
-        # A lock per event loop: TestClient without `with` runs each request in a loop of its own.
-        self._lock: RunVar[Lock] = RunVar(f"ferroapi_lifespan_lock_{id(self)}")
+        # Made by each startup, in the lifespan's event loop: the one the requests that may create
+        # a value run in (none may outside the lifespan).
+        self._lock: Lock | None = None
         self.running = False
-
-    def _creation_lock(self) -> Lock:
-        try:
-            return self._lock.get()
-        except LookupError:
-            lock = Lock()
-            self._lock.set(lock)
-            return lock
 
     async def get(self, node: LifespanNode) -> Any:
         """The value of `node`, created now if it does not exist yet (once, however many ask at once).
@@ -166,9 +158,10 @@ class LifespanStore:
         no event loop that outlives the request (TestClient without `with` runs each request in a
         loop of its own), so a pool created there would be closed with that loop or leak.
         """
-        if not self.running:
+        lock = self._lock
+        if not self.running or lock is None:
             raise _not_running(node.name)
-        async with self._creation_lock():
+        async with lock:
             if not self.running:  # the shutdown ran while this waited for the lock
                 raise _not_running(node.name)
             return await self._create(node)
@@ -201,6 +194,7 @@ class LifespanStore:
     async def startup(self, nodes: list[LifespanNode]) -> None:
         """Create `nodes` (in order) as the lifespan starts. On a failure, what was created is torn
         down by the `shutdown` its caller runs in any case (`serve_lifespan`)."""
+        self._lock = Lock()
         self.running = True
         for node in nodes:
             try:
@@ -216,7 +210,9 @@ class LifespanStore:
         Under the creation lock: a creation under way finishes first (into the stack closed here),
         and one waiting for the lock then finds the lifespan stopped.
         """
-        async with self._creation_lock():
+        if self._lock is None:
+            return  # never started: nothing was created
+        async with self._lock:
             self.running = False
             teardowns, self._teardowns = self._teardowns, None
             self.values.clear()
