@@ -132,6 +132,8 @@ class LifespanNode:
     async def resolve(self, connection: HTTPConnection) -> Any:
         """The shared value, for a request or websocket (the plan's step for this node)."""
         store = store_of(connection.scope)
+        if store is None:
+            raise _not_running(self.name)
         value = store.values.get(self.key, _MISSING)
         if value is _MISSING:
             value = await store.get(self)
@@ -220,12 +222,9 @@ class LifespanStore:
             await teardowns.aclose()
 
 
-# Used when the request's scope has no ferroapi router (an app served under a foreign router, or a
-# Request built by hand for `solve_dependencies`): values shared by the whole process, never torn down.
-_DETACHED = LifespanStore()
-
-
-def store_of(scope: Mapping[str, Any]) -> LifespanStore:
-    """The store of the router serving `scope` (the outermost: it runs the lifespan)."""
+def store_of(scope: Mapping[str, Any]) -> LifespanStore | None:
+    """The store of the router serving `scope` (the outermost: it runs the lifespan), or None when
+    it is no ferroapi router (an app served under a foreign router, or a Request built by hand for
+    `solve_dependencies`): no lifespan of ours runs there."""
     store = getattr(scope.get("router"), "_lifespan_store", None)
-    return store if isinstance(store, LifespanStore) else _DETACHED
+    return store if isinstance(store, LifespanStore) else None
