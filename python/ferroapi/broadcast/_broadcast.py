@@ -21,7 +21,7 @@ import anyio
 
 from ferroapi.broadcast._backend import Backend
 from ferroapi.broadcast._errors import BroadcastUnavailable, SubscriberTooSlow
-from ferroapi.broadcast._event import Event, EventKey, event_key
+from ferroapi.broadcast._event import Event, EventKey, event_id, event_key
 from ferroapi.broadcast._fanout import Channel, Fanout, Subscriber
 from ferroapi.broadcast._memory import MemoryBackend
 from ferroapi.broadcast._redis import RedisBackend
@@ -46,7 +46,7 @@ class Subscription:
         self.last_event_id: str | None = None
         """The id of the last event returned: where a new subscription resumes."""
         if after is not None:
-            self.last_event_id = f"{after[0]}-{after[1]}"
+            self.last_event_id = event_id(after)
 
     def __aiter__(self) -> Subscription:
         return self

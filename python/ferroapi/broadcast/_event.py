@@ -14,7 +14,7 @@ from typing import Final
 
 from ferroapi.broadcast._errors import InvalidEventId
 
-__all__ = ["EVENT_ID_PATTERN", "Event", "EventKey", "event_key"]
+__all__ = ["EVENT_ID_PATTERN", "Event", "EventKey", "event_id", "event_key"]
 
 # 20 digits hold any 64-bit integer, which is what Redis accepts for each half.
 EVENT_ID_PATTERN: Final = r"^[0-9]{1,20}-[0-9]{1,20}$"
@@ -47,3 +47,8 @@ def event_key(event_id: str) -> EventKey:
     if key[0] > _MAX_PART or key[1] > _MAX_PART:
         raise InvalidEventId(event_id)
     return key
+
+
+def event_id(key: EventKey) -> str:
+    """The id of a pair, `<ms>-<seq>`: the inverse of `event_key`."""
+    return f"{key[0]}-{key[1]}"

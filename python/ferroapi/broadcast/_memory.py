@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from ferroapi.broadcast._event import Event, EventKey
+from ferroapi.broadcast._event import Event, EventKey, event_id
 from ferroapi.broadcast._fanout import Fanout
 
 __all__ = ["MemoryBackend"]
@@ -16,7 +16,7 @@ class MemoryBackend:
     def __init__(self, fanout: Fanout, *, retention: int) -> None:
         self._fanout = fanout
         self._retention = retention
-        self._events: dict[str, deque[tuple[EventKey, Event]]] = {}
+        self._events: dict[str, deque[Event]] = {}
         self._last: EventKey = (0, 0)
 
     async def connect(self) -> None:
@@ -35,20 +35,20 @@ class MemoryBackend:
 
     async def publish(self, channel: str, data: str) -> str:
         key = self._next_key()
-        event = Event(channel=channel, id=f"{key[0]}-{key[1]}", data=data)
+        event = Event(channel=channel, id=event_id(key), data=data)
         retained = self._events.get(channel)
         if retained is None:
             retained = self._events[channel] = deque(maxlen=self._retention)
-        retained.append((key, event))
+        retained.append(event)
         self._fanout.dispatch(channel, [event])
         return event.id
 
     async def last_id(self, channel: str) -> EventKey:
         retained = self._events.get(channel)
-        return retained[-1][0] if retained else (0, 0)
+        return retained[-1].key if retained else (0, 0)
 
     async def history(self, channel: str, after: EventKey, upto: EventKey) -> list[Event]:
-        return [event for key, event in self._events.get(channel, ()) if after < key <= upto]
+        return [event for event in self._events.get(channel, ()) if after < event.key <= upto]
 
     def channel_opened(self) -> None:
         pass

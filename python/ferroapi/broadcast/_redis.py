@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from ferroapi.broadcast._errors import BroadcastUnavailable
-from ferroapi.broadcast._event import Event, EventKey, event_key
+from ferroapi.broadcast._event import Event, EventKey, event_id, event_key
 from ferroapi.broadcast._fanout import Fanout
 
 if TYPE_CHECKING:
@@ -50,10 +50,6 @@ def _import_redis() -> Any:
             "a redis:// broadcast needs the redis package: pip install 'ferroapi[redis]'"
         ) from exc
     return redis
-
-
-def _id(key: EventKey) -> str:
-    return f"{key[0]}-{key[1]}"
 
 
 class RedisBackend:
@@ -178,7 +174,7 @@ class RedisBackend:
     async def history(self, channel: str, after: EventKey, upto: EventKey) -> list[Event]:
         client = self._client_or_raise()
         entries = await self._command(
-            client.xrange(self._prefix + channel, min="(" + _id(after), max=_id(upto)), "replay"
+            client.xrange(self._prefix + channel, min="(" + event_id(after), max=event_id(upto)), "replay"
         )
         return [
             Event(channel=channel, id=entry_id, data=fields.get(_FIELD, "")) for entry_id, fields in entries
@@ -240,7 +236,7 @@ class RedisBackend:
         streams: dict[Any, Any] = {self._wake_key: self._wake_position}
         for name, state in self._fanout.channels.items():
             if state.ready.is_set():
-                streams[self._prefix + name] = _id(state.position)
+                streams[self._prefix + name] = event_id(state.position)
         response: Any = await self._reader.xread(streams, count=_READ_BATCH, block=self._block_ms)
         for stream, entries in response or ():
             if stream == self._wake_key:
