@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from starlette.applications import Starlette
@@ -65,6 +66,15 @@ class Drain:
     def leave(self, member: Member) -> None:
         with self._lock:
             self.members.discard(member)
+
+    @contextmanager
+    def joined(self, on_drain: Callable[[], object]) -> Iterator[Member]:
+        """`join` for the block's duration: `leave` whatever ends it."""
+        member = self.join(on_drain)
+        try:
+            yield member
+        finally:
+            self.leave(member)
 
     def begin(self) -> None:
         """Start draining (idempotent, from any thread, never waits)."""

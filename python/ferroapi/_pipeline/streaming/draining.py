@@ -43,12 +43,7 @@ def until_drained(produce: Produce, scope: Scope, retry: int) -> Produce:
 
 
 async def _produce_until_drained(produce: Produce, scope: Scope, retry: int, handoff: Handoff) -> None:
-    drain = drain_of(scope)
-    with anyio.CancelScope() as producing:
-        member = drain.join(producing.cancel)
-        try:
-            await produce(handoff)
-        finally:
-            drain.leave(member)
+    with anyio.CancelScope() as producing, drain_of(scope).joined(producing.cancel):
+        await produce(handoff)
     if producing.cancelled_caught and not handoff.done:
         handoff.finish_with(retry_hint(retry))
