@@ -5,6 +5,7 @@ Lines streams are left alone. (The drain on SIGTERM/SIGINT, with real servers:
 tests/e2e/test_shutdown_drain.py.)
 """
 
+import contextlib
 import json
 import threading
 import time
@@ -15,11 +16,13 @@ import anyio
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
+import ferroapi._shutdown.websocket
 from ferroapi import Depends, FerroAPI, WebSocket
 from ferroapi.sse import EventSourceResponse
 from ferroapi.testclient import TestClient
 
 WAIT = 10.0
+SLOW_TEARDOWN = 0.5
 Backend = Literal["asyncio", "trio"]
 
 
@@ -130,6 +133,30 @@ def build(marks: Marks, **options: Any) -> FerroAPI:
             await anyio.sleep_forever()  # neither receives nor sends: cancelled after the grace
         finally:
             marks.add("deaf ended")
+
+    def sync_resource() -> Iterator[None]:
+        yield
+        marks.add("sync teardown done")
+
+    async def slow_resource() -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            marks.add("slow teardown started")
+            await anyio.sleep(SLOW_TEARDOWN)  # past the grace the drain gives the endpoint
+            marks.add("slow teardown done")
+
+    @app.websocket("/ws-slow-teardown")
+    async def ws_slow_teardown(
+        websocket: WebSocket,
+        _sync: Annotated[None, Depends(sync_resource)],  # torn down last, after the slow one
+        _slow: Annotated[None, Depends(slow_resource)],
+    ) -> None:
+        await websocket.accept()
+        await websocket.send_text("hello")
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                await websocket.receive_text()
 
     return app
 
@@ -262,6 +289,30 @@ def test_endpoint_that_never_returns_is_cancelled_after_the_grace(backend: Backe
         assert closed.value.code == 1001
         marks.wait_for("deaf ended")
     assert marks.count("dep closed") == 1
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_websocket_teardown_is_not_cut_by_the_grace(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The grace bounds the endpoint, not its yield dependencies' teardown after it."""
+    monkeypatch.setattr(ferroapi._shutdown.websocket, "CLOSE_GRACE", SLOW_TEARDOWN / 5)
+    marks = Marks()
+    app = build(marks)
+    with (
+        TestClient(app, backend=backend) as client,
+        client.websocket_connect("/ws-slow-teardown") as websocket,
+    ):
+        assert websocket.receive_text() == "hello"
+        app.drain()
+        with pytest.raises(WebSocketDisconnect) as closed:
+            websocket.receive_text()
+        assert closed.value.code == 1001
+        websocket.close()  # the client answers the close: the endpoint ends, its teardown runs
+        marks.wait_for("slow teardown started")
+        marks.wait_for("slow teardown done")
+        time.sleep(SLOW_TEARDOWN)  # the session stays open: only the drain could cut the teardown
+        assert marks.count("sync teardown done") == 1, marks.lines
 
 
 def test_websocket_accepted_during_drain_is_closed_after_accept() -> None:

@@ -19,7 +19,7 @@ from ferroapi._lifecycle import LIFECYCLE_SCOPE_KEY, Exchange, Lifecycle, lifecy
 from ferroapi._pipeline.errors import handle_exception
 from ferroapi._pipeline.hooks import HOOKS
 from ferroapi._pipeline.plan import EndpointSite
-from ferroapi._shutdown.websocket import GoingAway
+from ferroapi._shutdown.websocket import going_away
 from ferroapi.dependencies.models import Dependant
 from ferroapi.dependencies.solve import solve
 from ferroapi.exceptions import WebSocketRequestValidationError
@@ -31,17 +31,16 @@ __all__ = ["get_websocket_app", "websocket_session"]
 def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
     """`func(websocket)` as an ASGI app, within the connection's exit stacks (`Lifecycle.run`)."""
 
-    async def session(websocket: WebSocket) -> None:
-        await func(websocket)  # nothing is sent after it: the endpoint spoke on the socket itself
-
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive=receive, send=send)
         exchange = Exchange()
         scope[LIFECYCLE_SCOPE_KEY] = exchange
         exchange.publish(scope)
         try:
-            # GoingAway: closed with 1001 when the app drains (_shutdown.websocket).
-            async with GoingAway(websocket):
+            # Closed with 1001 when the app drains (_shutdown.websocket); the drain's grace bounds
+            # `func` (`session`), never the teardown of the exit stacks after it.
+            async with going_away(websocket, func) as session:
+                # Nothing is sent after `session`: the endpoint spoke on the socket itself.
                 await exchange.run(session, websocket, scope, receive, send)
         except Exception as exc:
             if not await handle_exception(websocket, exc, scope, receive, send, started=False):
