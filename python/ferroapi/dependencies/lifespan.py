@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from ferroapi.concurrency import contextmanager_in_threadpool
-from ferroapi.dependencies.models import Dependant
+from ferroapi.dependencies.models import ASYNC_CALL, ASYNC_GEN, SYNC_CALL, Dependant, call_kind
 from ferroapi.exceptions import DependencyScopeError
 
 __all__ = [
@@ -102,14 +102,6 @@ def _not_running(name: str) -> RuntimeError:
     )
 
 
-def _kind(dependant: Dependant) -> str:
-    if dependant.is_async_gen:
-        return "async_gen"
-    if dependant.is_gen:
-        return "gen"
-    return "async" if dependant.is_coroutine else "sync"
-
-
 class LifespanNode:
     """One lifespan dependency in a compiled plan: what to call (the override, if any) and with what.
 
@@ -127,7 +119,7 @@ class LifespanNode:
         self.call: Callable[..., Any] = effective.call  # type: ignore[assignment]
         self.children = children
         self.key: tuple[Any, ...] = (declared.call, effective.call, tuple(child.key for _, child in children))
-        self.kind = _kind(effective)
+        self.kind = call_kind(effective)
 
     async def resolve(self, connection: HTTPConnection) -> Any:
         """The shared value, for a request or websocket (the plan's step for this node)."""
@@ -178,14 +170,14 @@ class LifespanStore:
             if name is not None:
                 kwargs[name] = child_value
         kind = node.kind
-        if kind == "async":
+        if kind == ASYNC_CALL:
             value = await node.call(**kwargs)
-        elif kind == "sync":
+        elif kind == SYNC_CALL:
             value = await run_in_threadpool(node.call, **kwargs)
         else:
             if self._teardowns is None:
                 self._teardowns = AsyncExitStack()
-            if kind == "async_gen":
+            if kind == ASYNC_GEN:
                 value = await self._teardowns.enter_async_context(asynccontextmanager(node.call)(**kwargs))
             else:
                 cm = contextmanager_in_threadpool(contextmanager(node.call)(**kwargs))

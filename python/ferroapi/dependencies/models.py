@@ -38,12 +38,18 @@ from ferroapi.dependencies.signature import (  # the _cached names: FastAPI's, k
 from ferroapi.types import DependencyCacheKey
 
 __all__ = [
+    "ASYNC_CALL",
+    "ASYNC_GEN",
     "GRAPH_EPOCH",
+    "ROOT",
+    "SYNC_CALL",
+    "SYNC_GEN",
     "CacheKey",
     "Dependant",
     "DependencyScope",
     "SecurityRequirement",
     "TrackedList",
+    "call_kind",
     "seal",
 ]
 
@@ -54,6 +60,9 @@ CacheKey = DependencyCacheKey
 
 # FastAPI's scopes, plus ferroapi's "lifespan" (`dependencies.lifespan`): created once per app.
 DependencyScope = Literal["function", "request", "lifespan"]
+
+# How a dependant is called (`call_kind`; ROOT is the endpoint's own step in a solving plan).
+ROOT, ASYNC_CALL, SYNC_CALL, ASYNC_GEN, SYNC_GEN = range(5)
 
 # Bumped by every change to a sealed dependant (a node of a compiled graph).
 GRAPH_EPOCH = [0]
@@ -403,6 +412,15 @@ def _impartial(func: Callable[..., Any]) -> Callable[..., Any]:
     while isinstance(func, partial):
         func = func.func
     return func
+
+
+def call_kind(dependant: Dependant) -> int:
+    """How `dependant` is called: ASYNC_CALL, SYNC_CALL, ASYNC_GEN or SYNC_GEN."""
+    if dependant.is_async_gen:
+        return ASYNC_GEN
+    if dependant.is_gen:
+        return SYNC_GEN
+    return ASYNC_CALL if dependant.is_coroutine else SYNC_CALL
 
 
 def _unwrapped_call(call: Callable[..., Any] | None) -> Any:

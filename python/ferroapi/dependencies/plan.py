@@ -19,13 +19,21 @@ from ferroapi.dependencies.analyze import analyse_override
 from ferroapi.dependencies.body import BodyReader
 from ferroapi.dependencies.extract import ModelReader, ParamReader, make_param_reader
 from ferroapi.dependencies.lifespan import LIFESPAN, LifespanNode
-from ferroapi.dependencies.models import GRAPH_EPOCH, CacheKey, Dependant, seal
+from ferroapi.dependencies.models import (
+    ASYNC_CALL,
+    ASYNC_GEN,
+    GRAPH_EPOCH,
+    ROOT,
+    SYNC_CALL,
+    SYNC_GEN,
+    CacheKey,
+    Dependant,
+    call_kind,
+    seal,
+)
 from ferroapi.dependencies.overrides import OverridesDict
 
 __all__ = ["ASYNC_CALL", "ASYNC_GEN", "ROOT", "SYNC_CALL", "SYNC_GEN", "SolvePlan", "Step", "compile_plan"]
-
-# How a step is called.
-ROOT, ASYNC_CALL, SYNC_CALL, ASYNC_GEN, SYNC_GEN = range(5)
 
 Reader = ParamReader | ModelReader
 
@@ -61,7 +69,7 @@ class Step:
         declared = original or dependant
         self.dependant = dependant
         self.call: Callable[..., Any] = dependant.call  # type: ignore[assignment]
-        self.kind = ROOT if is_root else _kind(dependant)
+        self.kind = ROOT if is_root else call_kind(dependant)
         # An async generator is driven directly (`yielding.AsyncGenDependency`).
         if self.kind == SYNC_GEN:
             self.call = contextmanager(self.call)
@@ -92,14 +100,6 @@ class Step:
                 dependant.security_scopes_param_name,
             )
         )
-
-
-def _kind(dependant: Dependant) -> int:
-    if dependant.is_async_gen:
-        return ASYNC_GEN
-    if dependant.is_gen:
-        return SYNC_GEN
-    return ASYNC_CALL if dependant.is_coroutine else SYNC_CALL
 
 
 class SolvePlan:
