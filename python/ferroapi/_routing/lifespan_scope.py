@@ -10,28 +10,19 @@ encloses them, as a request encloses its yield dependencies.
 from __future__ import annotations
 
 import traceback
-from typing import Any, Protocol
+from typing import Any
 
-from starlette.routing import BaseRoute
-from starlette.types import Lifespan, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
-from ferroapi.dependencies.lifespan import DECLARED, LifespanNode, LifespanStore
+from ferroapi._routing.settings import RouterSettings
+from ferroapi.dependencies.lifespan import DECLARED, LifespanNode
 from ferroapi.dependencies.models import Dependant
 from ferroapi.dependencies.plan import plan_for
 
-__all__ = ["LifespanRouter", "serve_lifespan", "startup_nodes"]
+__all__ = ["serve_lifespan", "startup_nodes"]
 
 
-class LifespanRouter(Protocol):
-    """What the lifespan reads of the router serving it (`APIRouter`)."""
-
-    lifespan_context: Lifespan[Any]
-    _lifespan_store: LifespanStore
-
-    def effective_routes(self) -> list[BaseRoute]: ...
-
-
-def startup_nodes(router: LifespanRouter) -> list[LifespanNode]:
+def startup_nodes(router: RouterSettings) -> list[LifespanNode]:
     """The lifespan dependencies of the router's routes, each after those it depends on."""
     # Included routes are built (and their dependencies analysed) when first listed: now, as the
     # first request's route table would, so their declarations are checked before serving.
@@ -48,7 +39,7 @@ def startup_nodes(router: LifespanRouter) -> list[LifespanNode]:
     return nodes
 
 
-async def serve_lifespan(router: LifespanRouter, scope: Scope, receive: Receive, send: Send) -> None:
+async def serve_lifespan(router: RouterSettings, scope: Scope, receive: Receive, send: Send) -> None:
     started = False
     app: Any = scope.get("app")
     store = router._lifespan_store

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 
 from ferroapi._routing.routelist import RouteList
 
 if TYPE_CHECKING:
+    from ferroapi.dependencies.lifespan import LifespanStore
     from ferroapi.params import Depends
 
 __all__ = ["RouterSettings"]
@@ -44,6 +45,9 @@ class RouterSettings(Protocol):
     has_routing_hooks: bool  # a subclass overrides `matches` or `handle`
     _low_priority_routes: RouteList
     _frontend_routes: Any  # the router's FrontendRouteGroup, once it has a frontend
+    # lifespan (include_router merges the contexts; the store is the one this router's lifespan serves)
+    lifespan_context: Lifespan[Any]
+    _lifespan_store: LifespanStore
 
     @property
     def routes(self) -> RouteList: ...
