@@ -18,7 +18,9 @@ _tasks: set[asyncio.Task[None]] = set()  # strong references: the loop keeps onl
 
 
 def current_call_soon() -> Call:
-    """The running loop's thread-safe `call_soon`."""
+    """The running loop's thread-safe `call_soon`: schedules a call on the loop from another thread
+    without waiting for it (a blocking call would deadlock: `ThreadHandoff.put` wakes the loop while
+    holding its lock). Also a sync stream's wake (`_pipeline.streaming.producer.threadsafe_wake`)."""
     try:
         return asyncio.get_running_loop().call_soon_threadsafe
     except RuntimeError:  # not asyncio: anyio's trio backend

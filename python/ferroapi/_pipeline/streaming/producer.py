@@ -13,7 +13,6 @@ teardown waits for that close at most `CLOSE_GRACE` seconds.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from time import monotonic
@@ -22,7 +21,8 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from ferroapi._pipeline.streaming.handoff import Handoff, ThreadHandoff, Wake
+from ferroapi._pipeline.streaming.handoff import Handoff, ThreadHandoff
+from ferroapi._shutdown.loops import current_call_soon as threadsafe_wake  # a ThreadHandoff's wake
 from ferroapi.logger import logger
 
 __all__ = ["CLOSE_GRACE", "SLICE", "produce_async", "produce_sync", "threadsafe_wake"]
@@ -159,15 +159,3 @@ async def produce_sync(items: Iterator[Any], frame: Frame, handoff: ThreadHandof
     finally:
         handoff.close()
         await puller.close()
-
-
-def threadsafe_wake() -> Wake:
-    """Schedule a call on the running event loop from another thread, without waiting for it (a
-    blocking call would deadlock: `ThreadHandoff.put` wakes the loop while holding its lock)."""
-    try:
-        return asyncio.get_running_loop().call_soon_threadsafe
-    except RuntimeError:  # not asyncio: anyio's other backend
-        # trio is optional: only an app run on anyio's trio backend gets here.
-        import trio
-
-        return trio.lowlevel.current_trio_token().run_sync_soon
