@@ -355,3 +355,18 @@ async def test_a_subscriber_waiting_on_the_channel_opening_is_not_failed_by_the_
                 await anyio.wait_all_tasks_blocked()
             release.set()
         assert [e.data for e in got] == ["m0"]
+
+
+async def test_a_channel_idle_for_idle_expiry_is_dropped() -> None:
+    # As Redis deletes the stream: the retained events go (0 s: at once), and a channel published
+    # to since is kept.
+    async with Broadcast("memory://", idle_expiry=0) as broadcast:
+        await broadcast.publish("room", "m0")
+        async with broadcast.subscribe("room", last_event_id="0-0") as events:
+            await broadcast.publish("room", "m1")
+            assert [e.data for e in await take(events, 1)] == ["m1"]
+    async with Broadcast("memory://", idle_expiry=60) as broadcast:
+        await broadcast.publish("room", "m0")
+        await broadcast.publish("other", "x")
+        async with broadcast.subscribe("room", last_event_id="0-0") as events:
+            assert [e.data for e in await take(events, 1)] == ["m0"]

@@ -82,7 +82,7 @@ class Broadcast:
         retention: events kept per channel for `Last-Event-ID` replay (Redis trims to about this).
         timeout: seconds a Redis command may take before `BroadcastUnavailable`.
         prefix: Redis key prefix of the channels' streams.
-        idle_expiry: seconds after its last publish that a channel's stream is deleted (Redis).
+        idle_expiry: seconds after its last publish that a channel's retained events are deleted.
         reconnect_backoff: first and largest delay, in seconds, between reconnection attempts.
     """
 
@@ -105,7 +105,7 @@ class Broadcast:
         scheme = urlsplit(url).scheme
         self._backend: Backend
         if scheme == "memory":
-            self._backend = MemoryBackend(self._fanout, retention=retention)
+            self._backend = MemoryBackend(self._fanout, retention=retention, idle_expiry=idle_expiry)
         elif scheme in ("redis", "rediss", "unix"):
             self._backend = RedisBackend(
                 url,
