@@ -23,20 +23,23 @@ __all__ = ["serve_lifespan", "startup_nodes"]
 
 
 def startup_nodes(router: RouterSettings) -> list[LifespanNode]:
-    """The lifespan dependencies of the router's routes, each after those it depends on."""
+    """The lifespan dependencies of the router's routes, each once (by `key`, the value it makes)
+    and after those it depends on."""
     # Included routes are built (and their dependencies analysed) when first listed: now, as the
     # first request's route table would, so their declarations are checked before serving.
     routes = router.effective_routes()
     if not DECLARED[0]:
         return []  # no lifespan dependency was ever declared: nothing to look for
-    nodes: list[LifespanNode] = []
+    nodes: dict[tuple[Any, ...], LifespanNode] = {}
     for route in routes:
         dependant = getattr(route, "dependant", None)
         if not isinstance(dependant, Dependant):
             continue
         plan = plan_for(dependant, getattr(route, "dependency_overrides_provider", None))
-        nodes.extend(step.lifespan for step in plan.steps if step.lifespan is not None)
-    return nodes
+        for step in plan.steps:
+            if step.lifespan is not None:
+                nodes.setdefault(step.lifespan.key, step.lifespan)
+    return list(nodes.values())
 
 
 async def serve_lifespan(router: RouterSettings, scope: Scope, receive: Receive, send: Send) -> None:
