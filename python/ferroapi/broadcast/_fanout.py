@@ -76,7 +76,9 @@ class Fanout:
                 continue
             state.position = event.key
             # A subscriber that could not take the event is ended and leaves the channel.
-            state.subscribers = {sub for sub in state.subscribers if sub.offer(event)}
+            ended = [sub for sub in state.subscribers if not sub.offer(event)]
+            if ended:
+                state.subscribers.difference_update(ended)
 
     def close_all(self) -> None:
         """End every subscription (the broadcast is disconnecting): they stop after their buffer."""
