@@ -63,8 +63,9 @@ class Subscription:
                         raise SubscriberTooSlow(self.channel, self.last_event_id) from None
                     raise StopAsyncIteration from None
             key = event.key
-            # The backlog and the live buffer overlap when the channel moved on while the backlog
-            # was read: an id at or before the last one returned was delivered already.
+            # The backlog ends at the channel's position and the live buffer starts after it, so
+            # they do not overlap; but a `last_event_id` newer than that position (a client that
+            # saw more than this worker has read yet) makes live events at or before it repeats.
             if self._last is not None and key <= self._last:
                 continue
             self._last = key
