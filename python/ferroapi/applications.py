@@ -41,7 +41,7 @@ from ferroapi._routing.route import APIRoute
 from ferroapi._routing.router import ON_EVENT_DEPRECATED, APIRouter
 from ferroapi._routing.static_frontend.files import Fallback, resolve_check_dir
 from ferroapi._shutdown.lifespan import watch_lifespan
-from ferroapi._shutdown.registry import drains_under
+from ferroapi._shutdown.registry import begin_drains
 from ferroapi.datastructures import Default
 from ferroapi.datastructures import DefaultPlaceholder as DefaultPlaceholder
 from ferroapi.dependencies.overrides import OverridesDict
@@ -339,8 +339,7 @@ class FerroAPI(Starlette):
         open SSE streams send what they yielded, a `retry:` hint and end; websockets close with 1001;
         streams opened from now on end as soon as they start, until the next lifespan startup. A
         SIGTERM/SIGINT does this by itself once the lifespan started (docs/shutdown.md)."""
-        for drain in drains_under(self):
-            drain.begin()
+        begin_drains(self)
 
     # ---- registration, delegated to the router ----------------------------------------------------
     def frontend(

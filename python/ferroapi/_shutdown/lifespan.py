@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.types import Message, Receive, Send
 
-from ferroapi._shutdown.registry import drains_under
+from ferroapi._shutdown.registry import begin_drains, drains_under
 from ferroapi._shutdown.signals import DEFAULT_DRAIN_TIMEOUT, SignalChain, install
 
 __all__ = ["watch_lifespan"]
@@ -37,8 +37,7 @@ def watch_lifespan(app: Any, receive: Receive, send: Send) -> tuple[Receive, Sen
     async def watched_receive() -> Message:
         message = await receive()
         if message["type"] == "lifespan.shutdown":
-            for drain in drains_under(app):
-                drain.begin()
+            begin_drains(app)
         return message
 
     async def watched_send(message: Message) -> None:

@@ -8,7 +8,7 @@ gets its `on_drain` at once (a stream opened during the drain ends as soon as it
 client reconnects elsewhere). A lifespan startup of the app `reset`s its drain (a new serve).
 
 The state is per process (and per app in it): a signal drains every app of the process
-(`drain_all`), `FerroAPI.drain()` one app and the apps mounted in it (`drains_under`).
+(`drain_all`), `FerroAPI.drain()` one app and the apps mounted in it (`begin_drains`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,16 @@ from starlette.types import Scope
 from ferroapi._shutdown.loops import Call, current_call_soon
 from ferroapi.logger import logger
 
-__all__ = ["Drain", "Member", "drain_all", "drain_of", "drain_of_app", "drains_under", "open_members"]
+__all__ = [
+    "Drain",
+    "Member",
+    "begin_drains",
+    "drain_all",
+    "drain_of",
+    "drain_of_app",
+    "drains_under",
+    "open_members",
+]
 
 
 class Member:
@@ -133,6 +142,12 @@ def drains_under(app: Any) -> list[Drain]:
             if isinstance(route, Mount) and isinstance(mounted, Starlette):
                 pending.append(mounted)
     return drains
+
+
+def begin_drains(app: Any) -> None:
+    """Begin draining `app` and the apps mounted in it (`FerroAPI.drain()`, a lifespan shutdown)."""
+    for drain in drains_under(app):
+        drain.begin()
 
 
 def drain_of(scope: Scope) -> Drain:
