@@ -28,13 +28,15 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from ferroapi.broadcast._broadcast import Broadcast, Subscription
 from ferroapi.broadcast._errors import BroadcastUnavailable, InvalidEventId, SubscriberTooSlow
+from ferroapi.status import (
+    WS_1001_GOING_AWAY,
+    WS_1003_UNSUPPORTED_DATA,
+    WS_1008_POLICY_VIOLATION,
+    WS_1013_TRY_AGAIN_LATER,
+)
 
 __all__ = ["join_room"]
 
-_GOING_AWAY = 1001
-_UNSUPPORTED_DATA = 1003
-_POLICY_VIOLATION = 1008
-_TRY_AGAIN_LATER = 1013
 # A close handshake with a client that stopped reading is not waited on for longer than this.
 _CLOSE_TIMEOUT = 5.0
 
@@ -52,9 +54,9 @@ async def join_room(
         async with broadcast.subscribe(channel, last_event_id) as events:
             await _relay(broadcast, websocket, events, publish_messages)
     except InvalidEventId:
-        await _close(websocket, _POLICY_VIOLATION, "malformed last_event_id")
+        await _close(websocket, WS_1008_POLICY_VIOLATION, "malformed last_event_id")
     except BroadcastUnavailable:
-        await _close(websocket, _TRY_AGAIN_LATER, "broadcast unavailable")
+        await _close(websocket, WS_1013_TRY_AGAIN_LATER, "broadcast unavailable")
 
 
 async def _relay(broadcast: Broadcast, websocket: WebSocket, events: Subscription, publish: bool) -> None:
@@ -62,13 +64,13 @@ async def _relay(broadcast: Broadcast, websocket: WebSocket, events: Subscriptio
     async with anyio.create_task_group() as tasks:
 
         async def forward() -> None:
-            code = _GOING_AWAY
+            code = WS_1001_GOING_AWAY
             try:
                 async for event in events:
                     message = {"id": event.id, "channel": event.channel, "data": event.data}
                     await websocket.send_text(json.dumps(message))
             except SubscriberTooSlow:
-                code = _TRY_AGAIN_LATER
+                code = WS_1013_TRY_AGAIN_LATER
             except (WebSocketDisconnect, OSError, RuntimeError):
                 pass  # the client went away while we sent: nothing left to close
             tasks.cancel_scope.cancel()
@@ -83,12 +85,12 @@ async def _relay(broadcast: Broadcast, websocket: WebSocket, events: Subscriptio
                     break
                 text = message.get("text")
                 if text is None:
-                    code = (_UNSUPPORTED_DATA, "text messages only")
+                    code = (WS_1003_UNSUPPORTED_DATA, "text messages only")
                     break
                 if publish:
                     await broadcast.publish(events.channel, text)
         except BroadcastUnavailable:
-            code = (_TRY_AGAIN_LATER, "broadcast unavailable")
+            code = (WS_1013_TRY_AGAIN_LATER, "broadcast unavailable")
         except (WebSocketDisconnect, RuntimeError):
             pass  # disconnected (starlette raises RuntimeError for a receive after the disconnect)
         tasks.cancel_scope.cancel()
