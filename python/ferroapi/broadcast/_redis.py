@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from ferroapi._shutdown.loops import spawn
 from ferroapi.broadcast._errors import BroadcastUnavailable
 from ferroapi.broadcast._event import Event, EventKey, event_id, event_key
 from ferroapi.broadcast._fanout import Fanout
@@ -76,7 +77,6 @@ class RedisBackend:
         self._client: Redis | None = None
         self._reader: Redis | None = None
         self._task: asyncio.Task[None] | None = None
-        self._wakes: set[asyncio.Task[None]] = set()
         self._closing = False
         # The XREAD's block: long enough to be idle cheaply, short enough for the socket timeout.
         self._block_ms = 5000
@@ -183,9 +183,7 @@ class RedisBackend:
     def channel_opened(self) -> None:
         # Wake the reader's blocked XREAD so it starts reading the new channel now, not after its block.
         if self._client is not None:
-            task = asyncio.get_running_loop().create_task(self._wake())
-            self._wakes.add(task)  # held until done: the loop keeps only a weak reference
-            task.add_done_callback(self._wakes.discard)
+            spawn(self._wake)  # on this (asyncio) loop, held until done, awaited by nobody
 
     async def _wake(self) -> None:
         """Append to this process's wake stream (its XREAD returns); the key keeps an expiry, so a
