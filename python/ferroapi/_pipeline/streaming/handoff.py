@@ -147,13 +147,11 @@ class ThreadHandoff(Handoff):
             self._wake(call)
 
     def close(self) -> None:
-        """On the loop: no more puts. A sender waiting for frames looks again (a drain's
-        `finish_with` may follow; the thread can no longer wake it)."""
+        """On the loop, once the producer ended: the thread's puts from now on stop it and never
+        wake the loop. A sender still waiting is woken by the `finish` (or a drain's `finish_with`)
+        that came before or comes next; otherwise the sender is being cancelled with the producer."""
         with self._lock:
             self.closed = True
-            ready, self._ready = self._ready, None
-        if ready is not None:
-            ready.set()
 
     def take(self) -> list[bytes]:
         with self._lock:
