@@ -78,6 +78,8 @@ class RedisBackend:
         self._reader: Redis | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        # What a Redis outage raises (redis.RedisError joins at connect: redis is imported there).
+        self._outage: tuple[type[Exception], ...] = (TimeoutError, OSError)
         # The XREAD's block: long enough to be idle cheaply, short enough for the socket timeout.
         self._block_ms = 5000
 
@@ -90,6 +92,7 @@ class RedisBackend:
                 "a redis:// broadcast needs asyncio (redis-py's client); under trio use memory://"
             ) from None
         self._closing = False
+        self._outage = (TimeoutError, OSError, redis.RedisError)
         # No retries by redis-py: commands fail fast (the caller's error is the point), and a retried
         # XADD whose first attempt did reach Redis would publish the event twice. The reader retries
         # by itself, from its last ids.
@@ -108,9 +111,7 @@ class RedisBackend:
             socket_timeout=self._block_ms / 1000 + self._timeout,
             retry=retry,
         )
-        pipe = self._client.pipeline(transaction=False)
-        pipe.xadd(self._wake_key, {_FIELD: ""}, maxlen=1)
-        pipe.expire(self._wake_key, self._idle_expiry)
+        pipe = self._wake_pipeline(self._client)
         try:
             # Also the check that Redis answers: a worker that cannot reach it does not start.
             self._wake_position, _ = await self._command(pipe.execute(), "connect")
@@ -145,11 +146,10 @@ class RedisBackend:
 
     async def _command(self, awaitable: Any, what: str) -> Any:
         """Await one Redis command within `timeout`; any failure is `BroadcastUnavailable`."""
-        redis = _import_redis()
         try:
             with anyio.fail_after(self._timeout):
                 return await awaitable
-        except (TimeoutError, OSError, redis.RedisError) as exc:
+        except self._outage as exc:
             raise BroadcastUnavailable(f"broadcast backend unavailable ({what}): {exc!r}") from exc
 
     def _client_or_raise(self) -> Redis:
@@ -176,9 +176,7 @@ class RedisBackend:
         entries = await self._command(
             client.xrange(self._prefix + channel, min="(" + event_id(after), max=event_id(upto)), "replay"
         )
-        return [
-            Event(channel=channel, id=entry_id, data=fields.get(_FIELD, "")) for entry_id, fields in entries
-        ]
+        return _events(channel, entries)
 
     def channel_opened(self) -> None:
         # Wake the reader's blocked XREAD so it starts reading the new channel now, not after its block.
@@ -190,15 +188,18 @@ class RedisBackend:
         process that dies leaves nothing behind for long."""
         if self._client is None:
             return
-        pipe = self._client.pipeline(transaction=False)
-        pipe.xadd(self._wake_key, {_FIELD: ""}, maxlen=1)
-        pipe.expire(self._wake_key, self._idle_expiry)
         # Redis down: the reader is retrying, and reads every open channel once it is back.
         with anyio.move_on_after(self._timeout), contextlib.suppress(Exception):
-            await pipe.execute()
+            await self._wake_pipeline(self._client).execute()
+
+    def _wake_pipeline(self, client: Redis) -> Any:
+        """An entry on the wake stream (only the newest kept) and the stream's expiry renewed."""
+        pipe = client.pipeline(transaction=False)
+        pipe.xadd(self._wake_key, {_FIELD: ""}, maxlen=1)
+        pipe.expire(self._wake_key, self._idle_expiry)
+        return pipe
 
     async def _read_forever(self) -> None:
-        redis = _import_redis()
         delay, cap = self._backoff
         failing = False
         while not self._closing:
@@ -210,7 +211,7 @@ class RedisBackend:
                 if self._closing:
                     return
                 if not failing:
-                    if isinstance(exc, (TimeoutError, OSError, redis.RedisError)):
+                    if isinstance(exc, self._outage):
                         logger.warning(
                             "broadcast: Redis unreachable (%s: %s); retrying with backoff",
                             type(exc).__name__,
@@ -241,10 +242,9 @@ class RedisBackend:
                 self._wake_position = entries[-1][0]
                 continue
             channel = stream[len(self._prefix) :]
-            self._fanout.dispatch(
-                channel,
-                [
-                    Event(channel=channel, id=entry_id, data=fields.get(_FIELD, ""))
-                    for entry_id, fields in entries
-                ],
-            )
+            self._fanout.dispatch(channel, _events(channel, entries))
+
+
+def _events(channel: str, entries: Any) -> list[Event]:
+    """A channel's stream entries, `(id, fields)` as XRANGE and XREAD give them, as events."""
+    return [Event(channel=channel, id=entry_id, data=fields.get(_FIELD, "")) for entry_id, fields in entries]
