@@ -14,6 +14,7 @@ from typing import Any
 
 from starlette.types import Message, Receive, Send
 
+from ferroapi._app_settings import app_setting
 from ferroapi._shutdown.registry import begin_drains, drains_under
 from ferroapi._shutdown.signals import DEFAULT_DRAIN_TIMEOUT, SignalChain, install
 
@@ -23,10 +24,7 @@ _ENDED = frozenset({"lifespan.shutdown.complete", "lifespan.shutdown.failed"})
 
 
 def _drain_timeout(app: Any) -> float:
-    value = getattr(app, "drain_timeout", None)
-    if value is None:
-        extra = getattr(app, "extra", None)
-        value = extra.get("drain_timeout") if isinstance(extra, dict) else None
+    value = app_setting(app, "drain_timeout")
     return DEFAULT_DRAIN_TIMEOUT if value is None else float(value)
 
 

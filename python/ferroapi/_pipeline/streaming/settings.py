@@ -17,6 +17,7 @@ from typing import Any
 from starlette.types import Scope
 
 from ferroapi import sse
+from ferroapi._app_settings import app_setting
 from ferroapi._pipeline.plan import RoutePlan
 
 __all__ = ["DEFAULT_DRAIN_RETRY", "DEFAULT_SEND_TIMEOUT", "drain_retry", "keepalive_interval", "send_timeout"]
@@ -35,16 +36,6 @@ def _route_setting(scope: Scope, name: str) -> Any:
     return getattr(route or scope.get("route"), name, None)
 
 
-def _app_setting(scope: Scope, name: str) -> Any:
-    app = scope.get("app")
-    value = getattr(app, name, None)
-    if value is None:
-        extra = getattr(app, "extra", None)
-        if isinstance(extra, dict):
-            value = extra.get(name)
-    return value
-
-
 def _default_ping() -> float:
     routing = sys.modules.get("ferroapi.routing")
     patched = getattr(routing, "_PING_INTERVAL", sse.DEFAULT_PING_INTERVAL)
@@ -58,7 +49,7 @@ def keepalive_interval(plan: RoutePlan, scope: Scope) -> float:
     if value is None:
         value = getattr(plan.response_class, "keepalive_interval", None)
     if value is None:
-        value = _app_setting(scope, "sse_keepalive_interval")
+        value = app_setting(scope.get("app"), "sse_keepalive_interval")
     return _default_ping() if value is None else float(value)
 
 
@@ -67,7 +58,7 @@ def send_timeout(plan: RoutePlan, scope: Scope) -> float | None:
     if value is None:
         value = getattr(plan.response_class, "send_timeout", None)
     if value is None:
-        value = _app_setting(scope, "stream_send_timeout")
+        value = app_setting(scope.get("app"), "stream_send_timeout")
     if value is None:
         return DEFAULT_SEND_TIMEOUT
     return None if value == float("inf") else float(value)
@@ -78,5 +69,5 @@ def drain_retry(plan: RoutePlan, scope: Scope) -> int:
     else the app's `sse_drain_retry`, else `DEFAULT_DRAIN_RETRY`."""
     value = getattr(plan.response_class, "drain_retry", None)
     if value is None:
-        value = _app_setting(scope, "sse_drain_retry")
+        value = app_setting(scope.get("app"), "sse_drain_retry")
     return DEFAULT_DRAIN_RETRY if value is None else int(value)
